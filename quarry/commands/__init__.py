@@ -1,0 +1,1 @@
+"""One module per `quarry` subcommand: `register(subparsers)` and `run(args, settings)`."""

@@ -1,0 +1,30 @@
+"""`quarry index [PATH ...]`: build or update the index (only changed documents are processed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def register(sub) -> None:
+    from quarry.cli import add_setting_flags
+
+    p = sub.add_parser("index", help="index documents (default: corpus/) into the index directory",
+                       description="Index documents into an index directory; re-running processes only added or changed "
+                                   "documents and drops deleted ones.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to index (default: corpus/)")
+    add_setting_flags(p, "index", "model", "device", "batch_size", "max_chunk_tokens")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+
+def run(args, settings) -> int:
+    from indexer.build import build_index, stderr_progress
+
+    paths = args.paths or [Path("corpus")]
+    summary = build_index(paths, settings, progress=stderr_progress(args.quiet or args.json))
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        print("\n".join(summary.lines()))
+    return 0

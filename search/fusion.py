@@ -1,0 +1,35 @@
+"""Fusion of ranked lists: pure functions over {id: score} dicts, tested by hand arithmetic."""
+
+from __future__ import annotations
+
+from typing import Hashable, Mapping, Sequence
+
+
+def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60) -> dict[Hashable, float]:
+    """Reciprocal rank fusion (Cormack et al. 2009): sum over lists of 1 / (k + rank), rank from 1."""
+    fused: dict[Hashable, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def min_max(scores: Mapping[Hashable, float]) -> dict[Hashable, float]:
+    """Scale scores to [0, 1]; all-equal scores become 1."""
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi == lo:
+        return {key: 1.0 for key in scores}
+    return {key: (value - lo) / (hi - lo) for key, value in scores.items()}
+
+
+def weighted(dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float], alpha: float = 0.5) -> dict[Hashable, float]:
+    """alpha * minmax(dense) + (1 - alpha) * minmax(lexical); an id missing from a list scores 0 there."""
+    d, b = min_max(dense), min_max(lexical)
+    return {key: alpha * d.get(key, 0.0) + (1 - alpha) * b.get(key, 0.0) for key in set(d) | set(b)}
+
+
+def top(fused: Mapping[Hashable, float], k: int) -> list[tuple[Hashable, float]]:
+    """The k best (id, score) pairs, ties broken by id for a stable order."""
+    return sorted(fused.items(), key=lambda kv: (-kv[1], str(kv[0])))[:k]

@@ -1,0 +1,68 @@
+"""Load an index build folder: manifest checks, documents, chunks, vectors, FAISS and BM25 arrays."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quarry import index_format as fmt
+from quarry.errors import IndexCorrupt
+from quarry.records import Chunk, DocInfo
+
+
+@dataclass
+class StoredDoc:
+    info: DocInfo
+    text: str
+    sections: list[dict[str, Any]]
+    page_marks: list[list[int]]
+
+
+@dataclass
+class LoadedIndex:
+    folder: Path
+    manifest: dict[str, Any]
+    docs: dict[str, StoredDoc]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # memory-mapped (n, dim)
+    dense: Any  # faiss index
+    bm25_data: np.ndarray
+    bm25_indices: np.ndarray
+    bm25_indptr: np.ndarray
+    vocab: dict[str, int]
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest["model"]["id"]
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def load(index: Path, verify: bool = True) -> LoadedIndex:
+    """Open the current build of `index`; one clear error if it is missing, stale or damaged."""
+    import faiss
+
+    folder = fmt.build_dir(index)
+    manifest = fmt.read_manifest(folder, verify=verify)
+    try:
+        docs = {}
+        for rec in _jsonl(folder / fmt.DOCUMENTS):
+            docs[rec["doc_id"]] = StoredDoc(DocInfo.from_dict(rec), rec["text"], rec["sections"], rec.get("page_marks") or [])
+        chunks = [Chunk.from_dict(rec) for rec in _jsonl(folder / fmt.CHUNKS)]
+        vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
+        dense = faiss.read_index(str(folder / fmt.DENSE))
+        data, indices, indptr = (np.load(folder / name, allow_pickle=False) for name in fmt.BM25_FILES[:3])
+        vocab_list = json.loads((folder / fmt.BM25_FILES[3]).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        raise IndexCorrupt(f"index at {folder} cannot be read ({type(e).__name__}); rebuild it with `quarry index --index {index}`") from None
+    if len(chunks) != vectors.shape[0] or dense.ntotal != len(chunks) or len(indptr) != len(vocab_list) + 1:
+        raise IndexCorrupt(f"index at {folder} is inconsistent; rebuild it with `quarry index --index {index}`")
+    return LoadedIndex(folder, manifest, docs, chunks, vectors, dense, data, indices, indptr,
+                       {t: i for i, t in enumerate(vocab_list)})

@@ -1,0 +1,64 @@
+from indexer.normalise import normalise
+from indexer.sections import classify, detect_sections
+from tests.conftest import CORPUS, SEEDS
+
+
+def sections_of(name):
+    text = normalise([(CORPUS / f"{SEEDS[name]}.txt").read_text(encoding="utf-8")]).text
+    return text, detect_sections(SEEDS[name], text)
+
+
+def test_annual_report_numbered_headings_and_paths():
+    _, sections = sections_of("annual_report")
+    by_number = {s.number: s for s in sections if s.number}
+    assert by_number["3.4.2"].title == "Fostering and Adoption"
+    assert by_number["3.4.2"].heading_path[-2:] == ("3.4 Corporate Parenting", "3.4.2 Fostering and Adoption")
+    assert by_number["3.4.2"].heading_path[0].startswith("3 REVIEW OF SAFEGUARDING")
+    assert by_number["4.10"].title.startswith("Services for People with Physical, Sensory")
+    assert any(s.heading_path and s.heading_path[0].startswith("5 REVIEW OF SOCIAL SERVICES") for s in sections)
+
+
+def test_contents_table_is_not_a_body_section():
+    text, sections = sections_of("annual_report")
+    contents = [s for s in sections if s.kind == "contents"]
+    assert len(contents) == 1
+    assert "Introduction\t1" in text[contents[0].char_start:contents[0].char_end]
+    assert all("Introduction\t1" not in text[s.char_start:s.char_end] for s in sections if s.kind != "contents")
+
+
+def test_acronym_list_detected():
+    text, sections = sections_of("annual_report")
+    (acronyms,) = [s for s in sections if s.kind == "acronyms"]
+    assert "MARAC\t-\tMulti-Agency Risk Assessment Conference" in text[acronyms.char_start:acronyms.char_end]
+
+
+def test_restarted_numbering_nests_inside_its_section():
+    _, sections = sections_of("annual_report")
+    (localisation,) = [s for s in sections if s.title == "Localisation"]
+    assert localisation.heading_path[-2:] == ("6.2 Adult Social Care", "2 Localisation")
+
+
+def test_letter_title_lines_and_bullet_headings():
+    _, wrexham = sections_of("letter_wrexham")
+    titles = [s.title for s in wrexham]
+    for name in ("Well-being", "People", "Prevention", "Partnerships", "CIW Performance Review Plan for 2020-2021"):
+        assert name in titles
+    _, cardiff = sections_of("letter_cardiff")
+    people = next(s for s in cardiff if s.title == "People")  # from the bullet line "- People"
+    assert people.heading_path[0].startswith("Summary of strengths")
+    assert cardiff[-1].kind == "closing"
+
+
+def test_sections_do_not_overlap_and_stay_in_order():
+    for name in SEEDS:
+        _, sections = sections_of(name)
+        for a, b in zip(sections, sections[1:]):
+            assert a.char_end <= b.char_start
+
+
+def test_classify_rejects_sentences_salutations_and_addresses():
+    assert classify("3. During 2009/10 we spent £58.61 million on Social Services in Wrexham.", True, "x " * 10) is None
+    assert classify("Dear Alwyn Jones,", True, "x " * 10) is None
+    assert classify("Source: NYAS Event July 2009", True, "x " * 10) is None
+    assert classify("Well-being", False, "x " * 10) is None  # not a paragraph of its own
+    assert classify("3.4.2 Fostering and Adoption", True, "The annual CSSIW inspection").number == "3.4.2"

@@ -1,0 +1,44 @@
+import pytest
+
+from quarry.errors import UsageError
+from search import open_index
+
+
+@pytest.fixture(scope="module")
+def searcher(hash_index):
+    return open_index(hash_index.index, hash_index)
+
+
+def test_hybrid_hits_carry_breakdown_and_citation(searcher):
+    hits = searcher.search("MARAC Multi-Agency Risk Assessment Conference", k=5, mode="hybrid")
+    assert len(hits) == 5
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert all(set(h.ranks) <= {"bm25", "dense"} and h.ranks for h in hits)
+    top = hits[0]
+    assert top.doc.title == "Social Services Annual Report 2009/10"
+    assert "Wrexham County Borough Council" in top.citation
+    assert searcher.source_text(top.chunk.doc_id)[top.chunk.char_start:top.chunk.char_end] == top.chunk.text
+
+
+def test_filters_are_hard(searcher):
+    for key, value, doc in [("authority", "Cardiff", "ciw-cardiff-performance-review-2018-19"),
+                            ("doc", "ciw-wrexham-performance-review-2019-20", "ciw-wrexham-performance-review-2019-20")]:
+        hits = searcher.search("children's services", k=20, filters={key: [value]})
+        assert hits and {h.chunk.doc_id for h in hits} == {doc}
+    hits = searcher.search("children's services", k=50, filters={"year": ["2010"]})
+    assert {h.chunk.doc_id for h in hits} == {"wrexham-social-services-annual-report-2009-10"}
+    assert searcher.search("children", k=5, filters={"type": ["annual report"], "authority": ["Cardiff"]}) == []
+
+
+def test_bad_input_is_a_usage_error(searcher):
+    for kwargs in ({"query": ""}, {"query": "\x00\x01"}, {"query": "x", "k": 0}, {"query": "x", "k": -1},
+                   {"query": "x", "k": 10**9}, {"query": "x" * 5000}, {"query": "x", "mode": "magic"},
+                   {"query": "x", "filters": {"colour": ["red"]}}, {"query": "x", "filters": {"year": ["last year"]}}):
+        with pytest.raises(UsageError):
+            searcher.search(**kwargs)
+
+
+def test_section_context_contains_the_chunk(searcher):
+    hit = searcher.search("Fostering and Adoption inspection", k=1, mode="bm25")[0]
+    context, start, end = searcher.section_context(hit.chunk)
+    assert context[start:end] == hit.chunk.text
