@@ -184,58 +184,104 @@ def _dense_index(vectors: np.ndarray, settings: Settings):
     return index
 
 
+@dataclass(frozen=True)
+class Source:
+    """One document to index: a file on disk, or text already in memory (e.g. a BEIR corpus row)."""
+
+    doc_id: str
+    name: str  # shown in summaries; the file path for files
+    entry: dict[str, Any] | None = None  # catalogue metadata (title, authority, years, ...)
+    path: Path | None = None
+    text: str | None = None
+
+    def fingerprint(self) -> str:
+        """Content hash of the bytes (or text) and the catalogue entry: a change means re-processing."""
+        data = self.path.read_bytes() if self.path is not None else (self.text or "").encode("utf-8")
+        return _hash(hashlib.sha256(data).hexdigest(), json.dumps(self.entry, sort_keys=True))
+
+    def read(self) -> readers.RawDocument:
+        if self.path is not None:
+            return readers.read(self.path)
+        if not (self.text or "").strip():
+            raise readers.Unreadable("empty: no text")
+        return readers.RawDocument([self.text or ""], "text")
+
+
+def file_sources(paths: Iterable[Path]) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Sources for files under `paths` (doc id = slug of the path relative to its root), and skips."""
+    files, skipped = discover(paths)
+    catalogues: dict[Path, dict[str, Any]] = {}
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for root, file in files:
+        if root not in catalogues:
+            catalogues[root] = metadata.load_catalogue(root)
+        rel = file.relative_to(root).as_posix()
+        doc_id = slug(rel.rsplit(".", 1)[0])
+        while doc_id in seen:
+            doc_id = f"{doc_id}-{_hash(rel)[:6]}"
+        seen.add(doc_id)
+        sources.append(Source(doc_id, str(file), catalogues[root].get(rel), path=file))
+    return sources, skipped
+
+
 def build_index(paths: list[Path], settings: Settings, embedder: Embedder | None = None,
                 progress: Progress | None = None) -> BuildSummary:
-    """Index `paths` into `settings.index`; the previous index stays current until this succeeds."""
+    """Index files and folders into `settings.index`; the previous index stays current until this succeeds."""
+    sources, skipped = file_sources(paths)
+    return build_from_sources(sources, settings, embedder, progress, skipped)
+
+
+def build_from_sources(sources: list[Source], settings: Settings, embedder: Embedder | None = None,
+                       progress: Progress | None = None, skipped: list[tuple[str, str]] | None = None) -> BuildSummary:
+    """Index `sources` into `settings.index`, reusing unchanged documents and cached vectors."""
     say = progress or (lambda msg: None)
     index = Path(settings.index)
-    summary = BuildSummary(index=str(index))
+    summary = BuildSummary(index=str(index), skipped=list(skipped or []))
     clock = time.perf_counter()
     model_id = embedder.model_id if embedder else model_id_for(settings.model)
+    if len({s.doc_id for s in sources}) != len(sources):
+        raise QuarryError("two documents share one doc id; doc ids must be unique")
     with store.build_lock(index):
         previous, old_docs, old_vectors = _load_previous(index, model_id)
         same_chunking = previous is not None and previous["settings"].get("chunking") == settings.chunking()
-        files, summary.skipped = discover(paths)
-        catalogues: dict[Path, dict[str, Any]] = {}
         count_tokens = None
         docs: dict[str, _Doc] = {}
         reused_docs: dict[str, dict[str, Any]] = {}
-        say(f"reading {len(files)} file(s)")
-        for n, (root, file) in enumerate(files, 1):
-            if root not in catalogues:
-                catalogues[root] = metadata.load_catalogue(root)
-            rel = file.relative_to(root).as_posix()
-            doc_id = slug(rel.rsplit(".", 1)[0])
-            while doc_id in docs or doc_id in reused_docs:
-                doc_id = f"{doc_id}-{_hash(rel)[:6]}"
-            entry = catalogues[root].get(rel)
+        say(f"reading {len(sources)} document(s)")
+        for n, source in enumerate(sources, 1):
             try:
-                data = file.read_bytes()
-            except (FileNotFoundError, PermissionError, IsADirectoryError, OSError) as e:
-                summary.skipped.append((str(file), readers.Unreadable(str(e)).args[0] if not isinstance(e, FileNotFoundError) else "file vanished before it could be read"))
+                content_hash = source.fingerprint()
+            except FileNotFoundError:
+                summary.skipped.append((source.name, "file vanished before it could be read"))
                 continue
-            content_hash = _hash(hashlib.sha256(data).hexdigest(), json.dumps(entry, sort_keys=True))
-            old = old_docs.get(doc_id)
+            except PermissionError:
+                summary.skipped.append((source.name, "permission denied"))
+                continue
+            except OSError as e:
+                summary.skipped.append((source.name, f"cannot be read ({e.strerror or e})"))
+                continue
+            old = old_docs.get(source.doc_id)
             if same_chunking and old and old["content_hash"] == content_hash:
-                reused_docs[doc_id] = old
+                reused_docs[source.doc_id] = old
                 summary.unchanged += 1
                 continue
             try:
-                raw = readers.read(file)
+                raw = source.read()
             except readers.Unreadable as e:
-                summary.skipped.append((str(file), str(e)))
+                summary.skipped.append((source.name, str(e)))
                 continue
             if raw.note:
-                summary.notes.append(f"{file}: {raw.note}")
+                summary.notes.append(f"{source.name}: {raw.note}")
             if count_tokens is None:
                 count_tokens = embedder.count_tokens if embedder else token_counter(settings.model)
-            docs[doc_id] = _process(doc_id, str(file), raw, entry, count_tokens, settings, content_hash)
+            docs[source.doc_id] = _process(source.doc_id, source.name, raw, source.entry, count_tokens, settings, content_hash)
             if old:
                 summary.changed += 1
             else:
                 summary.new += 1
             if n % 50 == 0:
-                say(f"read {n}/{len(files)}")
+                say(f"read {n}/{len(sources)}")
         summary.removed = len(set(old_docs) - set(docs) - set(reused_docs))
         summary.seconds["read+chunk"] = time.perf_counter() - clock
         summary.documents = len(docs) + len(reused_docs)

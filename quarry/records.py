@@ -144,3 +144,62 @@ def format_citation(doc: DocInfo, chunk: Chunk) -> str:
     if label:
         parts.append(label)
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote from the stored source text, with where it stands."""
+
+    n: int  # the marker number used in the answer text: [1], [2]
+    hit: Hit  # the passage the quote comes from
+    quote: str  # == document text[char_start:char_end], checked before it is shown
+    char_start: int
+    char_end: int
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        c, d = self.hit.chunk, self.hit.doc
+        return {
+            "n": self.n,
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": d.title,
+            "authority": d.authority,
+            "period": d.period,
+            "section": c.section,
+            "heading": c.heading,
+            "citation": format_citation(d, c) if self.page is None else _with_page(d, c, self.page),
+            "quote": self.quote,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "page": self.page,
+        }
+
+
+def _with_page(doc: DocInfo, chunk: Chunk, page: int) -> str:
+    from dataclasses import replace
+
+    return format_citation(doc, replace(chunk, page_start=page, page_end=page))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: 1-3 quoted sentences with [n] markers, or an abstention."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Hit, ...] = ()
+    interpreted: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `quarry ask --json` contract (exactly one object)."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+            "interpreted": dict(self.interpreted),
+        }
