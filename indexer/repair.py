@@ -65,8 +65,10 @@ def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
     need = max(2, math.ceil(0.5 * len(pages)))
     recurring = {k for k, n in seen.items() if n >= need}
     out = []
-    for lines in pages:
-        drop = {i for i in _edge_indices(lines) if _key(lines[i]) in recurring or _PAGE_NUMBER.match(lines[i].strip())}
+    for n, lines in enumerate(pages):
+        # a title on page 1 may read like the running header of the pages after it: keep it there
+        drop = {i for i in _edge_indices(lines)
+                if (_key(lines[i]) in recurring and n > 0) or _PAGE_NUMBER.match(lines[i].strip())}
         out.append([ln for i, ln in enumerate(lines) if i not in drop])
     return out
 
@@ -112,7 +114,8 @@ def drop_furniture_unpaged(lines: list[str]) -> list[str]:
         grown = {k for k, n in beside.items() if n >= max(3, 0.5 * counts[k])}
         if not grown:
             break
-        drop.update(i for i, k in enumerate(keys) if k in grown and _next_to(drop, keys, i))
+        opening = set(_nonblank(lines)[:5])  # a title at the very top is not a running header
+        drop.update(i for i, k in enumerate(keys) if k in grown and _next_to(drop, keys, i) and i not in opening)
     return [ln for i, ln in enumerate(lines) if i not in drop]
 
 
