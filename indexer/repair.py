@@ -63,7 +63,8 @@ def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
     for lines in pages:
         seen.update({_key(lines[i]) for i in _edge_indices(lines)})
     need = max(2, math.ceil(0.5 * len(pages)))
-    recurring = {k for k, n in seen.items() if n >= need}
+    # a lone word ("children.") can start two pages by chance; headers have two words or a number
+    recurring = {k for k, n in seen.items() if n >= need and (len(k.split()) >= 2 or "#" in k)}
     out = []
     for n, lines in enumerate(pages):
         # a title on page 1 may read like the running header of the pages after it: keep it there
@@ -140,11 +141,8 @@ def line_width(pages: list[list[str]]) -> float:
 
 def _vocabulary(pages: list[list[str]]) -> Counter[str]:
     """Words (hyphenated ones whole) as they appear inside lines, not broken across them."""
-    words: Counter[str] = Counter()
-    for lines in pages:
-        for ln in lines:
-            words.update(w.lower() for w in _WORD.findall(ln.rstrip("-")))
-    return words
+    text = "\n".join(ln for lines in pages for ln in lines)
+    return Counter(w.lower() for w in _WORD.findall(text))
 
 
 def join_hyphenated(left: str, right: str, vocabulary: Counter[str]) -> bool:
@@ -232,11 +230,11 @@ def unwrap(lines: list[str], width: float, vocabulary: Counter[str]) -> str:
 
 def _join(cur: str, line: str, vocabulary: Counter[str]) -> str:
     """Append a wrapped line: a space between words, none inside a word broken by a hyphen."""
-    m = _HYPHEN_END.search(cur)
+    m = _HYPHEN_END.search(cur[-64:]) if cur.endswith("-") else None
     r = _RIGHT_WORD.match(line)
     if m and r:
         return (cur[:-1] if join_hyphenated(m.group(1), r.group(1), vocabulary) else cur) + line
-    if re.search(r"\d[\u2013-]$", cur) and line[:1].isdigit():
+    if cur[-2:-1].isdigit() and cur[-1:] in "-\u2013" and line[:1].isdigit():
         return cur + line  # "16–" + "17-year-olds"
     return cur + " " + line
 

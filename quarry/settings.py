@@ -25,6 +25,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("device", "cpu", "torch device for the embedding model"),
     Setting("batch_size", 32, "passages per embedding batch"),
     Setting("max_chunk_tokens", 200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)"),
+    Setting("max_file_mb", 64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)"),
     Setting("overlap_sentences", 1, "sentences repeated between neighbouring windows of a long section"),
     Setting("k", 10, "results per query"),
     Setting("max_k", 1000, "largest k accepted"),
@@ -50,6 +51,7 @@ class Settings:
     device: str = "cpu"
     batch_size: int = 32
     max_chunk_tokens: int = 200
+    max_file_mb: float = 64.0
     overlap_sentences: int = 1
     k: int = 10
     max_k: int = 1000
@@ -123,5 +125,7 @@ def validate(s: Settings) -> None:
         raise UsageError("alpha must be between 0 and 1")
     if s.max_chunk_tokens < 16:
         raise UsageError("max_chunk_tokens must be at least 16")
+    if s.max_file_mb < 0:
+        raise UsageError("max_file_mb must be 0 (no limit) or more")
     if s.batch_size < 1 or s.candidates < 1 or s.rrf_k < 1:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
