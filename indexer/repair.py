@@ -67,9 +67,10 @@ def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
     recurring = {k for k, n in seen.items() if n >= need and (len(k.split()) >= 2 or "#" in k)}
     out = []
     for n, lines in enumerate(pages):
-        # a title on page 1 may read like the running header of the pages after it: keep it there
+        # a title at the top of page 1 may read like the running header of the pages after it: keep it
+        title_area = set(_nonblank(lines)[:EDGE_LINES]) if n == 0 else set()
         drop = {i for i in _edge_indices(lines)
-                if (_key(lines[i]) in recurring and n > 0) or _PAGE_NUMBER.match(lines[i].strip())}
+                if (_key(lines[i]) in recurring and i not in title_area) or _PAGE_NUMBER.match(lines[i].strip())}
         out.append([ln for i, ln in enumerate(lines) if i not in drop])
     return out
 
