@@ -134,18 +134,38 @@ def test_hyphenated_word_broken_by_the_typesetter_is_rejoined(tmp_path):
     assert "the risk assessment is thorough" in norm.text
 
 
-@pytest.fixture(scope="module")
-def pdf_index(tmp_path_factory) -> tuple[Settings, Path]:
-    """Three of the real PDFs (in folders whose names have spaces and apostrophes) indexed with the fake embedder."""
-    root = tmp_path_factory.mktemp("pdfs")
+def copy_pdfs(root: Path) -> list[Path]:
+    """Three of the real PDFs, keeping their folders (names with spaces and apostrophes)."""
     for pdf in (BIRMINGHAM_LETTER, BIRMINGHAM_REPORT, COVENTRY_REPORT):
         target = root / Path(pdf).relative_to("pdf")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(OFSTED / pdf, target)
+    return [root / "inspections", root / "focused_visits"]
+
+
+@pytest.fixture(scope="module")
+def pdf_index(tmp_path_factory) -> tuple[Settings, Path]:
+    """The three PDFs indexed with the fake embedder."""
+    root = tmp_path_factory.mktemp("pdfs")
     settings = Settings(index=str(root / "index"), model="hash")
-    summary = build_index([root / "inspections", root / "focused_visits"], settings)
+    summary = build_index(copy_pdfs(root), settings)
     assert summary.documents == 3 and not summary.skipped
     return settings, root
+
+
+@pytest.mark.slow  # the real model and FAISS over the three PDFs
+def test_real_model_answers_from_the_right_page(tmp_path):
+    settings = Settings(index=str(tmp_path / "index"))
+    summary = build_index(copy_pdfs(tmp_path), settings)
+    assert summary.documents == 3 and summary.embedded == summary.chunks
+    searcher = open_index(settings.index, settings)
+    question = "Are 16 and 17 year olds in unregistered children's homes overseen by senior managers?"
+    for mode in ("dense", "hybrid"):
+        hits = searcher.search(question, k=5, mode=mode)
+        hit = next(h for h in hits if find(KNOWN[0][1], h.chunk.text))
+        assert hit.rank <= 3, mode
+        assert hit.doc.authority == "Birmingham" and hit.doc.published == "2021-12-01"
+        assert hit.chunk.page_start == hit.chunk.page_end == 3 and hit.citation.endswith("p. 3")
 
 
 @pytest.mark.parametrize("pdf, sentence, page", KNOWN)
