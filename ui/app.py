@@ -22,10 +22,9 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from quarry.errors import QuarryError
 from ui import handlers, render
-from ui.style import CSS
+from ui.style import CSS, HEAD, theme
 from ui.handlers import SearchRequest, SearchView
 
-FILTER_KEYS = handlers.FILTER_KEYS
 
 # Copy to the clipboard from any .q-copy button inside a results panel (navigator.clipboard needs a
 # secure context such as http://127.0.0.1; elsewhere fall back to execCommand, then to a prompt).
@@ -116,11 +115,13 @@ def build_blocks(searcher, default_k: int = 10, export_dir: Path | None = None,
 
     def on_load(request: gr.Request):
         params = {key: request.query_params.getlist(key) for key in request.query_params.keys()}
+        if not params.get("q"):  # a plain visit: leave the page alone (the person may already be typing)
+            return [gr.skip()] * (len(form) + len(shown))  # both built below
         try:
             req = handlers.request_from_params(params, default_k)
         except QuarryError as e:
             view = SearchView(SearchRequest(""), status=render.error_state(str(e)))
-            return ["", "hybrid", default_k, [], [], [], [], *outputs_for(view)]
+            return [*[gr.skip()] * len(form), *outputs_for(view)]
         f = req.filters
         form = [req.query, req.mode, min(max(req.k, 1), max_k),
                 _canonical(f.get("authority", []), choices.authorities), f.get("doc", []),
@@ -132,7 +133,7 @@ def build_blocks(searcher, default_k: int = 10, export_dir: Path | None = None,
                 "document, section and page.</p></div>", js_on_load=None)
         with gr.Row(equal_height=True, elem_classes="q-search-row"):
             query = gr.Textbox(label="Question or keywords", placeholder="e.g. How many children came into care in 2009/10?",
-                               lines=1, max_lines=1, scale=6, min_width=220, autofocus=True, elem_id="q-query")
+                               lines=1, max_lines=1, scale=6, min_width=280, autofocus=True, elem_id="q-query")
             go = gr.Button("Search", variant="primary", scale=1, min_width=90, elem_id="q-go")
         with gr.Row(elem_classes="q-examples") as examples:
             example_buttons = [gr.Button(e, size="sm", variant="secondary", elem_classes="q-example", min_width=160)
@@ -151,25 +152,26 @@ def build_blocks(searcher, default_k: int = 10, export_dir: Path | None = None,
                 year = gr.Dropdown(list(choices.years), multiselect=True, label="Year", elem_id="q-filter-year", min_width=120)
                 doc_type = gr.Dropdown(list(choices.doc_types), multiselect=True, label="Document type",
                                        elem_id="q-filter-type", allow_custom_value=True, min_width=160)
-        status = gr.HTML(render.empty_state(), elem_id="q-status", js_on_load=None)
         answer = gr.HTML("", elem_id="q-answer", js_on_load=COPY_JS, visible=False)
-        results = gr.HTML("", elem_id="q-results", js_on_load=COPY_JS)
+        status = gr.HTML(render.empty_state(), elem_id="q-status", js_on_load=None)
         with gr.Row(elem_classes="q-exports"):
-            downloads = [gr.DownloadButton(label, visible=False, size="sm", elem_id=f"q-export-{ext}", min_width=120)
+            downloads = [gr.DownloadButton(label, visible=False, size="sm", elem_id=f"q-export-{ext}", min_width=150, scale=0)
                          for label, ext in (("Export Markdown", "md"), ("Export CSV", "csv"), ("Export JSON", "json"))]
+        results = gr.HTML("", elem_id="q-results", js_on_load=COPY_JS)
 
         form = [query, mode, k, authority, document, year, doc_type]
         shown = [status, answer, results, *downloads, examples]
-        url_js = URL_JS.replace("DEFAULT_K", str(int(default_k)))
-        for trigger in (query.submit, go.click):
-            trigger(on_search, inputs=form, outputs=shown, js=url_js, api_visibility="private")
-        for control in (mode, k, authority, document, year, doc_type):
-            # a changed option reruns a search already on screen (a blank query just keeps the welcome)
-            control.input(on_search, inputs=form, outputs=shown, js=url_js, api_visibility="private")
+        search = dict(fn=on_search, inputs=form, outputs=shown, js=URL_JS.replace("DEFAULT_K", str(int(default_k))),
+                      api_visibility="private", show_progress_on=[status, results])
+        query.submit(**search)
+        go.click(**search)
+        # a changed option reruns the search on screen (a blank query keeps the welcome)
+        for control in (mode, authority, document, year, doc_type):
+            control.input(**search)
+        k.release(**search)
         for button, text in zip(example_buttons, handlers.EXAMPLES):
-            button.click(lambda t=text: t, inputs=None, outputs=query, api_visibility="private").then(
-                on_search, inputs=form, outputs=shown, js=url_js, api_visibility="private")
-        demo.load(on_load, inputs=None, outputs=[*form, *shown], api_visibility="private")
+            button.click(lambda t=text: t, inputs=None, outputs=query, api_visibility="private").then(**search)
+        demo.load(on_load, inputs=None, outputs=[*form, *shown], api_visibility="private", show_progress_on=[status])
     return demo
 
 
@@ -234,7 +236,7 @@ def create_app(searcher, default_k: int = 10, auth: tuple[str, str] | None = Non
                 "model": searcher.index.manifest["model"]["id"], "answers": hasattr(searcher, "ask")}
 
     demo = build_blocks(searcher, default_k, export_dir, lock)
-    return gr.mount_gradio_app(app, demo, path="/", auth=auth, ssr_mode=False, css=CSS,
+    return gr.mount_gradio_app(app, demo, path="/", auth=auth, ssr_mode=False, css=CSS, head=HEAD, theme=theme(),
                                footer_links=[], show_error=False, auth_message="Sign in to search the reports.")
 
 
@@ -251,8 +253,15 @@ def serve(searcher, host: str, port: int, default_k: int = 10, auth: tuple[str, 
 
     export_dir = Path(tempfile.mkdtemp(prefix="quarry-exports-"))
     atexit.register(shutil.rmtree, export_dir, ignore_errors=True)
-    app = create_app(searcher, default_k, auth, export_dir)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    print(f"quarry: serving http://{shown}:{port}  ({len(searcher.doc_infos)} documents, "
-          f"{len(searcher.chunks)} passages; Ctrl+C stops)", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]", "") else host
+    ready = (f"quarry: serving http://{shown}:{port}  ({len(searcher.doc_infos)} documents, "
+             f"{len(searcher.chunks)} passages; Ctrl+C stops)")
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # say so only once the socket is listening
+                print(ready, file=sys.stderr, flush=True)
+
+    config = uvicorn.Config(create_app(searcher, default_k, auth, export_dir), host=host, port=port, log_level="warning")
+    Server(config).run()

@@ -1,8 +1,21 @@
-"""The page's CSS: readable cards at laptop and phone widths, in Gradio's light and dark themes."""
+"""The page's look: readable cards at laptop and phone widths, in Gradio's light and dark modes."""
+
+import gradio as gr
+
+# The system's own fonts: nothing fetched, and every glyph present (Gradio's bundled Source Sans
+# subset drew capital A from a fallback font in bold headings, measured in Debian's chromium).
+FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "DejaVu Sans", "sans-serif")
+MONO = ("ui-monospace", "SFMono-Regular", "Menlo", "DejaVu Sans Mono", "monospace")
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default theme on system fonts."""
+    return gr.themes.Default(font=FONTS, font_mono=MONO)
+
 
 CSS = """
 .gradio-container { max-width: 1100px !important; margin: 0 auto !important; }
-.q-header h1 { margin: 0.2em 0 0; font-size: 1.8rem; }
+.q-header h1 { margin: 0.2em 0 0; font-size: 1.8rem; font-weight: 600; }
 .q-header p { margin: 0.2em 0 0.6em; color: var(--body-text-color-subdued); }
 .q-examples { gap: 6px !important; flex-wrap: wrap !important; }
 .q-examples button.q-example { flex: 0 1 auto !important; min-width: 0 !important; white-space: normal; text-align: left;
@@ -30,9 +43,9 @@ a.q-marker { text-decoration: none; font-weight: 600; }
 .q-card:target { outline: 3px solid var(--color-accent); }
 .q-card-head { display: flex; gap: 0.7em; align-items: flex-start; }
 .q-rank { flex: none; min-width: 1.8em; height: 1.8em; border-radius: 50%; display: inline-flex; align-items: center;
-  justify-content: center; font-weight: 700; font-size: 0.85rem; background: var(--background-fill-secondary);
+  justify-content: center; font-weight: 600; font-size: 0.85rem; background: var(--background-fill-secondary);
   border: 1px solid var(--border-color-primary); }
-.q-title { margin: 0; font-size: 1.05rem; line-height: 1.3; }
+.q-title { margin: 0; font-size: 1.05rem; line-height: 1.3; font-weight: 600; }
 .q-meta { color: var(--body-text-color-subdued); font-size: 0.88rem; margin-top: 0.15em; }
 .q-locator { font-weight: 600; font-size: 0.95rem; margin-top: 0.2em; }
 .q-passage, .q-section { white-space: pre-line; line-height: 1.55; margin: 0.6em 0; }
@@ -57,7 +70,6 @@ button.q-copy:hover { filter: brightness(0.95); }
 .q-exports { gap: 8px !important; }
 
 @media (max-width: 600px) {
-  .gradio-container { padding: 0 6px !important; }
   .q-header h1 { font-size: 1.4rem; }
   .q-card { padding: 0.7em 0.8em; }
   .q-card-head { gap: 0.5em; }
@@ -65,3 +77,8 @@ button.q-copy:hover { filter: brightness(0.95); }
   .q-section { max-height: 20em; }
 }
 """
+
+# Gradio scopes `css` media rules inside .contain, so the page margin (outside it) is set from <head>.
+HEAD = """<style>
+@media (max-width: 600px) { .gradio-container > .main { padding-left: 8px !important; padding-right: 8px !important; } }
+</style>"""
