@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from indexer import lexical, metadata, readers, store
+from indexer import glossary, lexical, metadata, readers, store
 from indexer.chunks import chunk_section
 from indexer.normalise import NormalText, normalise
 from indexer.sections import detect_sections
@@ -379,6 +379,8 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
         for name, array in zip(fmt.BM25_FILES, (data, indices, indptr)):
             store.save_array(folder / name, array)
         (folder / fmt.BM25_FILES[3]).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        acronyms = glossary.merge([glossary.extract(r["text"]) for r in records])
+        (folder / fmt.GLOSSARY).write_text(json.dumps(acronyms, ensure_ascii=False, indent=0), encoding="utf-8")
         manifest = {
             "schema_version": fmt.SCHEMA_VERSION,
             "quarry_version": __import__("quarry").__version__,

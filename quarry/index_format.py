@@ -11,6 +11,7 @@ Files of a build:
   vectors.npy       float32 (n_chunks, dim) unit vectors, row i = chunk i
   dense.faiss       FAISS inner-product index over vectors.npy
   bm25.*.npy        BM25 term-weight matrix in CSC arrays; bm25.vocab.json its columns
+  glossary.json     acronyms the documents define {acronym: expansion}, for query expansion
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ DOCUMENTS = "documents.jsonl"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.npy"
 DENSE = "dense.faiss"
+GLOSSARY = "glossary.json"
 BM25_FILES = ("bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "bm25.vocab.json")
 CURRENT = "current"
 BUILDS = "builds"

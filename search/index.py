@@ -34,6 +34,7 @@ class LoadedIndex:
     bm25_indices: np.ndarray
     bm25_indptr: np.ndarray
     vocab: dict[str, int]
+    glossary: dict[str, str]
 
     @property
     def model_id(self) -> str:
@@ -60,9 +61,11 @@ def load(index: Path, verify: bool = True) -> LoadedIndex:
         dense = faiss.read_index(str(folder / fmt.DENSE))
         data, indices, indptr = (np.load(folder / name, allow_pickle=False) for name in fmt.BM25_FILES[:3])
         vocab_list = json.loads((folder / fmt.BM25_FILES[3]).read_text(encoding="utf-8"))
+        glossary_file = folder / fmt.GLOSSARY
+        glossary = json.loads(glossary_file.read_text(encoding="utf-8")) if glossary_file.is_file() else {}
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IndexCorrupt(f"index at {folder} cannot be read ({type(e).__name__}); rebuild it with `quarry index --index {index}`") from None
     if len(chunks) != vectors.shape[0] or dense.ntotal != len(chunks) or len(indptr) != len(vocab_list) + 1:
         raise IndexCorrupt(f"index at {folder} is inconsistent; rebuild it with `quarry index --index {index}`")
     return LoadedIndex(folder, manifest, docs, chunks, vectors, dense, data, indices, indptr,
-                       {t: i for i, t in enumerate(vocab_list)})
+                       {t: i for i, t in enumerate(vocab_list)}, glossary)
