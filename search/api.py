@@ -30,7 +30,7 @@ class Searcher:
         self.settings = settings
         self._embedder = embedder
         self._dense: DenseRetriever | None = None
-        self.bm25 = BM25Retriever(index)
+        self.bm25 = BM25Retriever(index, settings.meta_weight)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self._doc_rows: dict[str, np.ndarray] = {}
@@ -98,9 +98,9 @@ class Searcher:
         ranked: dict[str, list[tuple[int, float]]] = {}
         fuse = mode == "hybrid" or preferred is not None
         if mode in ("bm25", "hybrid"):
-            ranked["bm25"] = self.bm25.search(lexical_query, n if fuse else k, allowed)
+            ranked["bm25"] = self.bm25.search(lexical_query, n if fuse else k, allowed, meta_query=query)
             if preferred is not None:
-                ranked["bm25_preferred"] = self.bm25.search(lexical_query, n, preferred)
+                ranked["bm25_preferred"] = self.bm25.search(lexical_query, n, preferred, meta_query=query)
         if mode in ("dense", "hybrid"):
             vector = self.dense.embedder.embed([dense_query])[0]
             ranked["dense"] = self.dense.search(dense_query, n if fuse else k, allowed, vector=vector)
@@ -109,7 +109,8 @@ class Searcher:
         if not fuse:
             order = ranked[mode][:k]
         elif self.settings.fusion == "rrf" or mode != "hybrid":
-            order = fusion.top(fusion.rrf([[i for i, _ in items] for items in ranked.values()], self.settings.rrf_k), k)
+            weights = [self.settings.prefer_weight if name.endswith("_preferred") else 1.0 for name in ranked]
+            order = fusion.top(fusion.rrf([[i for i, _ in items] for items in ranked.values()], self.settings.rrf_k, weights), k)
         else:
             fused = fusion.weighted(dict(ranked["dense"]), dict(ranked["bm25"]), self.settings.alpha)
             if preferred is not None:

@@ -53,7 +53,7 @@ def test_interpretation_is_a_soft_preference(hash_index):
     searcher = open_index(hash_index.index, hash_index)
     named = searcher.search("foster carers recruitment in Cardiff", k=3)
     assert named[0].chunk.doc_id == "ciw-cardiff-performance-review-2018-19"
-    # a fact only the Wrexham annual report has, asked as if about Cardiff: still found
+    # a fact only the Wrexham annual report has, asked as if about Cardiff: lowered, still found
     hits = searcher.search("Multi-Agency Risk Assessment Conference MARAC Cardiff", k=10)
     assert any("Multi-Agency Risk Assessment Conference" in h.chunk.text and "wrexham" in h.chunk.doc_id for h in hits)
     assert searcher.interpret("DoLS in Cardiff").to_dict()["acronyms"]["DoLS"] == "Deprivation of Liberty Safeguards"
