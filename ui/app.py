@@ -1,7 +1,8 @@
 """The Gradio page and the JSON API on one FastAPI server, over one opened index.
 
-`create_app(searcher, ...)` builds both (tests use it); `serve(...)` loads the index once, warms the
-embedder with one query, and runs uvicorn. Ranking happens in search/; this module only wires.
+`create_app(source, ...)` builds both over a Searcher or a LiveIndex (tests use it); `serve(...)` runs
+them with uvicorn over a LiveIndex, so a `quarry index` run while serving is picked up once complete.
+Ranking happens in search/; this module only wires.
 """
 
 from __future__ import annotations
@@ -83,12 +84,18 @@ def _canonical(values: list[str], choices: tuple[str, ...]) -> list[str]:
     return out
 
 
-def build_blocks(searcher, default_k: int = 10, export_dir: Path | None = None,
+def _current(source) -> Callable[[], Any]:
+    """A Searcher, or a LiveIndex (search/live.py) whose `current()` follows rebuilds -> a getter."""
+    return source.current if hasattr(source, "current") else (lambda: source)
+
+
+def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
                  lock: threading.Lock | None = None) -> gr.Blocks:
-    """The search page: query box, mode, filters, answer panel, result cards, exports."""
+    """The search page over a Searcher or LiveIndex: query box, mode, filters, answer, cards, exports."""
+    current = _current(source)
     lock = lock or threading.Lock()
     export_dir = Path(export_dir or tempfile.mkdtemp(prefix="quarry-exports-"))
-    choices = handlers.filter_choices(searcher.doc_infos)
+    choices = handlers.filter_choices(current().doc_infos)
     max_k = max(50, default_k)
 
     def outputs_for(view: SearchView) -> list[Any]:
@@ -103,7 +110,7 @@ def build_blocks(searcher, default_k: int = 10, export_dir: Path | None = None,
 
     def run(req: SearchRequest) -> list[Any]:
         with lock:
-            return outputs_for(handlers.run_search(searcher, req))
+            return outputs_for(handlers.run_search(current(), req))
 
     def on_search(query, mode, k, authorities, documents, years, doc_types):
         try:
@@ -114,19 +121,22 @@ def build_blocks(searcher, default_k: int = 10, export_dir: Path | None = None,
         return run(req)
 
     def on_load(request: gr.Request):
+        # the filter menus follow the index (it may have been rebuilt since the server started)
+        fresh = handlers.filter_choices(current().doc_infos)
+        menus = [list(fresh.authorities), list(fresh.documents), list(fresh.years), list(fresh.doc_types)]
         params = {key: request.query_params.getlist(key) for key in request.query_params.keys()}
-        if not params.get("q"):  # a plain visit: leave the page alone (the person may already be typing)
-            return [gr.skip()] * (len(form) + len(shown))  # both built below
+        if not params.get("q"):  # a plain visit: leave the form alone (the person may already be typing)
+            return [gr.skip()] * 3 + [gr.Dropdown(choices=c) for c in menus] + [gr.skip()] * len(shown)
         try:
             req = handlers.request_from_params(params, default_k)
         except QuarryError as e:
             view = SearchView(SearchRequest(""), status=render.error_state(str(e)))
-            return [*[gr.skip()] * len(form), *outputs_for(view)]
+            return [gr.skip()] * 3 + [gr.Dropdown(choices=c) for c in menus] + outputs_for(view)
         f = req.filters
-        form = [req.query, req.mode, min(max(req.k, 1), max_k),
-                _canonical(f.get("authority", []), choices.authorities), f.get("doc", []),
-                f.get("year", []), _canonical(f.get("type", []), choices.doc_types)]
-        return [*form, *run(req)]
+        values = [_canonical(f.get("authority", []), fresh.authorities), f.get("doc", []), f.get("year", []),
+                  _canonical(f.get("type", []), fresh.doc_types)]
+        return [req.query, req.mode, min(max(req.k, 1), max_k),
+                *[gr.Dropdown(choices=c, value=v) for c, v in zip(menus, values)], *run(req)]
 
     with gr.Blocks(title="quarry: search the reports", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.HTML('<div class="q-header"><h1>quarry</h1><p>Search the reports; every passage comes with its '
@@ -197,9 +207,10 @@ def _params(request: Request) -> dict[str, list[str]]:
     return {key: request.query_params.getlist(key) for key in request.query_params.keys()}
 
 
-def create_app(searcher, default_k: int = 10, auth: tuple[str, str] | None = None,
+def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
                export_dir: Path | None = None) -> FastAPI:
     """FastAPI app: GET /api/search, /api/ask, /api/health, and the Gradio page at /."""
+    current = _current(source)
     lock = threading.Lock()
     app = FastAPI(title="quarry", docs_url=None, redoc_url=None, openapi_url=None)
     guard = [Depends(_auth_dependency(auth))]
@@ -218,24 +229,25 @@ def create_app(searcher, default_k: int = 10, auth: tuple[str, str] | None = Non
         """Hits as `quarry search --json` prints them: {"query", "mode", "k", "filters", "hits": [...]}."""
         req = handlers.request_from_params(_params(request), default_k)
         with lock:
-            return JSONResponse(handlers.search_json(searcher, req))
+            return JSONResponse(handlers.search_json(current(), req))
 
     @app.get("/api/ask", dependencies=guard)
     def api_ask(request: Request) -> JSONResponse:
         """The answer as `quarry ask --json` prints it."""
-        if not hasattr(searcher, "ask"):
+        if not hasattr(current(), "ask"):
             return JSONResponse({"error": "this server was built without the answer step (ask)"}, status_code=501)
         req = handlers.request_from_params(_params(request), default_k)
         with lock:
-            return JSONResponse(handlers.ask_json(searcher, req))
+            return JSONResponse(handlers.ask_json(current(), req))
 
     @app.get("/api/health", dependencies=guard)
     def api_health() -> dict[str, Any]:
         """Liveness plus what is loaded: documents, passages, model."""
+        searcher = current()
         return {"ok": True, "documents": len(searcher.doc_infos), "passages": len(searcher.chunks),
                 "model": searcher.index.manifest["model"]["id"], "answers": hasattr(searcher, "ask")}
 
-    demo = build_blocks(searcher, default_k, export_dir, lock)
+    demo = build_blocks(source, default_k, export_dir, lock)
     return gr.mount_gradio_app(app, demo, path="/", auth=auth, ssr_mode=False, css=CSS, head=HEAD, theme=theme(),
                                footer_links=[], show_error=False, auth_message="Sign in to search the reports.")
 
@@ -247,13 +259,14 @@ def warm_up(searcher) -> None:
         searcher.ask("children in care", k=1)
 
 
-def serve(searcher, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None) -> None:
-    """Run the page and API with uvicorn until interrupted; exports live in a temp folder removed at exit."""
+def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None) -> None:
+    """Run the page and API over a LiveIndex until interrupted; exports live in a temp folder removed at exit."""
     import uvicorn
 
     export_dir = Path(tempfile.mkdtemp(prefix="quarry-exports-"))
     atexit.register(shutil.rmtree, export_dir, ignore_errors=True)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]", "") else host
+    searcher = live.current()
     ready = (f"quarry: serving http://{shown}:{port}  ({len(searcher.doc_infos)} documents, "
              f"{len(searcher.chunks)} passages; Ctrl+C stops)")
 
@@ -263,5 +276,5 @@ def serve(searcher, host: str, port: int, default_k: int = 10, auth: tuple[str, 
             if self.started:  # say so only once the socket is listening
                 print(ready, file=sys.stderr, flush=True)
 
-    config = uvicorn.Config(create_app(searcher, default_k, auth, export_dir), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(create_app(live, default_k, auth, export_dir), host=host, port=port, log_level="warning")
     Server(config).run()

@@ -58,6 +58,7 @@ class SearchView:
     answer: str = ""
     cards: str = ""
     hits: tuple[Hit, ...] = ()
+    interpreted: dict[str, Any] = field(default_factory=dict)  # what the query names (a soft preference)
 
     @property
     def has_results(self) -> bool:
@@ -153,8 +154,11 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
             log.exception("answering %r failed", req.query)
             answer_html = render.error_state("the answer step failed (see the server log); the passages below are unaffected")
     contexts = [searcher.section_context(h.chunk) for h in hits]
-    return SearchView(req, status=render.status(req.query, len(hits), req.mode, req.k, req.filters),
-                      answer=answer_html, cards=render.cards(hits, req.query, req.mode, contexts), hits=tuple(hits))
+    interpreted = searcher.interpret(req.query).to_dict()
+    preferring = {key: value for key, value in interpreted.items() if key != "acronyms"}
+    return SearchView(req, status=render.status(req.query, len(hits), req.mode, req.k, req.filters, preferring),
+                      answer=answer_html, cards=render.cards(hits, req.query, req.mode, contexts), hits=tuple(hits),
+                      interpreted=interpreted)
 
 
 def export_texts(view: SearchView) -> dict[str, str]:
@@ -163,7 +167,7 @@ def export_texts(view: SearchView) -> dict[str, str]:
     return {
         "quarry-results.md": render.to_markdown(req.query, view.hits, req.mode),
         "quarry-results.csv": render.to_csv(view.hits),
-        "quarry-results.json": render.to_json(req.query, view.hits, req.mode, req.filters),
+        "quarry-results.json": render.to_json(req.query, view.hits, req.mode, req.filters, view.interpreted),
     }
 
 
@@ -183,12 +187,16 @@ def write_exports(view: SearchView, folder: Path) -> dict[str, Path]:
 
 
 def search_json(searcher, req: SearchRequest) -> dict[str, Any]:
-    """The API's search response: each hit is exactly one line of `quarry search --json`."""
+    """The API's search response: each hit is exactly one line of `quarry search --json`.
+
+    `interpreted` is what the query was read as naming (a soft preference, not a filter), as on the CLI.
+    """
     if not req.query:
         raise UsageError("the query is empty (pass q=...)")
     hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
-    return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters,
-            "hits": [h.to_dict() for h in hits]}
+    interpreted = searcher.interpret(req.query).to_dict()
+    return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters, "interpreted": interpreted,
+            "hits": [{**h.to_dict(), "interpreted": interpreted} for h in hits]}
 
 
 def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:

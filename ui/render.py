@@ -12,7 +12,7 @@ import io
 import json
 import re
 from html import escape
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlencode
 
 from quarry.analysis import sentence_spans, terms
@@ -186,12 +186,16 @@ def share_query(query: str, mode: str, k: int, filters: Mapping[str, Sequence[st
     return "?" + urlencode(params)
 
 
-def status(query: str, n: int, mode: str, k: int, filters: Mapping[str, Sequence[str]]) -> str:
-    """One line above the cards: how many passages, for what, and a shareable link."""
+def status(query: str, n: int, mode: str, k: int, filters: Mapping[str, Sequence[str]],
+           preferring: Mapping[str, Any] | None = None) -> str:
+    """One line above the cards: how many passages, for what, what the query was read as naming, a link."""
     shown = "; ".join(f"{key}: {', '.join(v)}" for key, v in filters.items() if v)
+    preferred = "; ".join(f"{key.replace('_', ' ')}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                          for key, v in (preferring or {}).items())
     link = escape(share_query(query, mode, k, filters), quote=True)
     return (f'<p class="q-status">{n} passage{"s" if n != 1 else ""} for <q>{escape(query)}</q> \u00b7 '
             f"{escape(MODE_LABELS.get(mode, mode))}" + (f" \u00b7 filtered by {escape(shown)}" if shown else "")
+            + (f' \u00b7 <span title="a preference, not a filter">preferring {escape(preferred)}</span>' if preferred else "")
             + f' \u00b7 <a href="{link}">link to this search</a></p>')
 
 
@@ -240,7 +244,10 @@ def to_csv(hits: Sequence[Hit]) -> str:
     return buf.getvalue()
 
 
-def to_json(query: str, hits: Sequence[Hit], mode: str, filters: Mapping[str, Sequence[str]]) -> str:
-    """The result list as the API's JSON: {"query", "mode", "filters", "hits": [search JSON contract]}."""
+def to_json(query: str, hits: Sequence[Hit], mode: str, filters: Mapping[str, Sequence[str]],
+            interpreted: Mapping[str, Any] | None = None) -> str:
+    """The result list as the API's JSON: {"query", "mode", "filters", "interpreted", "hits": [CLI lines]}."""
+    interpreted = dict(interpreted or {})
     return json.dumps({"query": query, "mode": mode, "filters": {k: list(v) for k, v in filters.items()},
-                       "hits": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=1)
+                       "interpreted": interpreted, "hits": [{**h.to_dict(), "interpreted": interpreted} for h in hits]},
+                      ensure_ascii=False, indent=1)

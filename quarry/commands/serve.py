@@ -31,7 +31,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def run(args, settings) -> int:
-    from search import open_index
+    from search.live import LiveIndex
     from ui.app import serve, warm_up
 
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
@@ -39,8 +39,8 @@ def run(args, settings) -> int:
     if settings.host in ALL_INTERFACES and auth is None:
         print(f"quarry: warning: listening on every network interface ({settings.host or '0.0.0.0'}) without --auth: "
               "anyone who can reach this machine can read the indexed documents", file=sys.stderr)
-    searcher = open_index(settings.index, settings)
+    live = LiveIndex(settings.index, settings)  # follows `quarry index` rebuilds once they complete
     print("quarry: loading the search model ...", file=sys.stderr, flush=True)
-    warm_up(searcher)
-    serve(searcher, settings.host, settings.port, settings.k, auth)
+    warm_up(live.current())
+    serve(live, settings.host, settings.port, settings.k, auth)
     return 0

@@ -92,3 +92,23 @@ def test_auth_protects_api_and_page(locked):
     assert locked.get("/gradio_api/info").status_code == 401
     assert locked.post("/login", data={"username": "ann", "password": "nope"}).status_code == 400
     assert locked.post("/login", data={"username": "ann", "password": "s3cret:x"}).status_code == 200
+
+
+def test_server_follows_a_rebuilt_index(tmp_path):
+    from indexer.build import build_index
+    from quarry.settings import Settings
+    from search.live import LiveIndex
+    from tests.conftest import CORPUS
+    from ui.app import create_app
+
+    first = tmp_path / "one"
+    first.mkdir()
+    (first / "a.txt").write_text((CORPUS / "ciw-cardiff-performance-review-2018-19.txt").read_text())
+    settings = Settings(index=str(tmp_path / "index"), model="hash")
+    build_index([first], settings)
+    with TestClient(create_app(LiveIndex(settings.index, settings), export_dir=tmp_path / "x")) as c:
+        assert c.get("/api/health").json()["documents"] == 1
+        build_index([CORPUS], settings)
+        assert c.get("/api/health").json()["documents"] == 3
+        hits = c.get("/api/search", params={"q": "Corporate Parenting", "mode": "bm25", "filter": "authority=Wrexham"}).json()["hits"]
+        assert hits and {h["authority"] for h in hits} == {"Wrexham County Borough Council"}

@@ -59,7 +59,12 @@ def test_filters_are_passed_through_and_narrow_results(searcher):
     view = handlers.run_search(searcher, req)
     assert view.hits and {h.doc.authority for h in view.hits} == {CARDIFF}
     assert view.cards.count(f'data-authority="{CARDIFF}"') == len(view.hits)
-    assert "filtered by authority: Cardiff City Council" in view.status
+    assert "filtered by authority: Cardiff City Council" in view.status and "preferring" not in view.status
+
+
+def test_status_says_what_the_query_names(searcher):
+    view = handlers.run_search(searcher, SearchRequest("foster carers in Cardiff", "bm25", 3))
+    assert "preferring authority: Cardiff City Council" in view.status
 
 
 def test_empty_no_result_and_error_states(searcher):
@@ -97,14 +102,16 @@ def test_exports_are_written_once_per_result_list(searcher, tmp_path):
     assert handlers.write_exports(view, tmp_path) == paths  # same results, same files
     rows = list(csv.DictReader(paths["quarry-results.csv"].open(encoding="utf-8")))
     assert [r["citation"] for r in rows] == [h.citation for h in view.hits]
-    assert json.loads(paths["quarry-results.json"].read_text())["hits"][0] == view.hits[0].to_dict()
+    assert json.loads(paths["quarry-results.json"].read_text())["hits"][0] == {**view.hits[0].to_dict(), "interpreted": {}}
     assert view.hits[0].citation in paths["quarry-results.md"].read_text()
 
 
 def test_api_json_is_the_cli_contract(searcher):
-    req = SearchRequest("foster carers", "bm25", 3)
+    req = SearchRequest("foster carers in Cardiff", "bm25", 3)
     data = handlers.search_json(searcher, req)
-    assert data["hits"] == [h.to_dict() for h in searcher.search("foster carers", k=3, mode="bm25")]
+    named = {"authority": "Cardiff City Council"}
+    assert data["interpreted"] == named
+    assert data["hits"] == [{**h.to_dict(), "interpreted": named} for h in searcher.search(req.query, k=3, mode="bm25")]
     with pytest.raises(UsageError):
         handlers.search_json(searcher, SearchRequest(""))
     answer = handlers.ask_json(Answering(searcher), req)

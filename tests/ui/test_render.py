@@ -128,5 +128,6 @@ def test_exports_carry_citations_and_text():
     rows = list(csv.DictReader(io.StringIO(render.to_csv(hits))))
     assert [r["rank"] for r in rows] == ["1", "2"] and rows[1]["text"] == hits[1].chunk.text
     assert rows[0]["citation"] == hits[0].citation and rows[0]["page"] == "7"
-    data = json.loads(render.to_json("q", hits, "bm25", {"authority": ["Wrexham"]}))
-    assert data["hits"] == [h.to_dict() for h in hits] and data["filters"] == {"authority": ["Wrexham"]}
+    data = json.loads(render.to_json("q", hits, "bm25", {"authority": ["Wrexham"]}, {"year": 2010}))
+    assert data["hits"] == [{**h.to_dict(), "interpreted": {"year": 2010}} for h in hits]
+    assert data["filters"] == {"authority": ["Wrexham"]} and data["interpreted"] == {"year": 2010}
