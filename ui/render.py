@@ -25,9 +25,13 @@ _WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
+# Question words BM25 keeps as terms; marking them ("many", "much") highlights noise, not answers.
+_QUESTION_WORDS = "how many much whose"
+
+
 def query_terms(query: str) -> frozenset[str]:
-    """The query's BM25 terms (stemmed, stop words dropped)."""
-    return frozenset(terms(query))
+    """The query's BM25 terms (stemmed, stop words dropped) less question words like "how many"."""
+    return frozenset(terms(query)) - frozenset(terms(_QUESTION_WORDS))
 
 
 def term_spans(text: str, wanted: frozenset[str]) -> list[tuple[int, int]]:

@@ -54,6 +54,18 @@ def test_best_sentence_has_most_query_terms():
     assert render.best_sentence(text, render.query_terms("budget")) is None
 
 
+def test_question_words_are_not_highlighted_and_do_not_pick_the_sentence():
+    # from the seed annual report: the second sentence answers "how many children came into care"
+    text = ("8. Whilst there have been positive aspects of performance in many areas of Children's Social Care "
+            "Services, we do still have some key challenges. We had 76 children coming into care in 09/10, "
+            "compared with 50 in 08/09.")
+    wanted = render.query_terms("How many children came into care in Wrexham in 2009/10?")
+    assert "mani" not in wanted and {"children", "care", "10"} <= wanted
+    start, end = render.best_sentence(text, wanted)
+    assert text[start:end].startswith("We had 76 children coming into care")
+    assert "<mark>many</mark>" not in render.mark_terms(text, wanted)
+
+
 def test_highlight_wraps_best_sentence_and_marks_inside_it():
     text = "Foster carers were recruited. The council opened a home."
     wanted = render.query_terms("council home")
