@@ -8,6 +8,7 @@ Ranking happens in search/; this module only wires.
 from __future__ import annotations
 
 import atexit
+import logging
 import secrets
 import shutil
 import sys
@@ -26,6 +27,7 @@ from ui import handlers, render
 from ui.style import CSS, HEAD, theme
 from ui.handlers import SearchRequest, SearchView
 
+log = logging.getLogger("quarry.ui")
 
 # Copy to the clipboard from any .q-copy button inside a results panel (navigator.clipboard needs a
 # secure context such as http://127.0.0.1; elsewhere fall back to execCommand, then to a prompt).
@@ -223,6 +225,11 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
     @app.exception_handler(QuarryError)
     async def quarry_error(request: Request, exc: QuarryError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)  # the traceback stays in the log
+        return JSONResponse({"error": "internal error (the server log has the details)"}, status_code=500)
 
     @app.get("/api/search", dependencies=guard)
     def api_search(request: Request) -> JSONResponse:

@@ -142,6 +142,9 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
         hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
     except QuarryError as e:
         return SearchView(req, status=render.error_state(str(e)))
+    except Exception:  # a bug or a broken disk: say so in the page, keep the traceback in the log
+        log.exception("searching %r failed", req.query)
+        return SearchView(req, status=render.error_state("something went wrong on the server (its log has the details)"))
     if not hits:
         return SearchView(req, status=render.no_results(req.query, bool(req.filters)))
     answer_html = ""

@@ -112,3 +112,17 @@ def test_server_follows_a_rebuilt_index(tmp_path):
         assert c.get("/api/health").json()["documents"] == 3
         hits = c.get("/api/search", params={"q": "Corporate Parenting", "mode": "bm25", "filter": "authority=Wrexham"}).json()["hits"]
         assert hits and {h["authority"] for h in hits} == {"Wrexham County Borough Council"}
+
+
+def test_unexpected_failure_is_a_json_500_without_traceback(searcher, tmp_path):
+    from ui.app import create_app
+
+    class Broken:
+        doc_infos, chunks, index = searcher.doc_infos, searcher.chunks, searcher.index
+
+        def search(self, *args, **kwargs):
+            raise RuntimeError("disk on fire at /secret/path")
+
+    with TestClient(create_app(Broken(), export_dir=tmp_path), raise_server_exceptions=False) as c:
+        r = c.get("/api/search", params={"q": "carers"})
+    assert r.status_code == 500 and r.json() == {"error": "internal error (the server log has the details)"}

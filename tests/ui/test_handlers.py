@@ -78,6 +78,16 @@ def test_empty_no_result_and_error_states(searcher):
         assert 'class="q-error"' in view.status and needle in view.status and "Traceback" not in view.status
 
 
+def test_unexpected_failure_is_an_error_panel_not_a_traceback(searcher, caplog):
+    class Broken(Answering):
+        def search(self, *args, **kwargs):
+            raise RuntimeError("disk on fire at /secret/path")
+
+    view = handlers.run_search(Broken(searcher), SearchRequest("carers"))
+    assert 'class="q-error"' in view.status and "something went wrong" in view.status
+    assert "/secret/path" not in view.status and "disk on fire" in caplog.text
+
+
 def test_answer_panel_uses_ask_when_present(searcher):
     answering = Answering(searcher)
     view = handlers.run_search(answering, SearchRequest("Fostering and Adoption inspection", "bm25", 4, {"authority": ["Wrexham"]}))
