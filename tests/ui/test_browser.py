@@ -6,6 +6,8 @@ Screenshots land in the test's temp dir (pytest prints where) so a person can lo
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from urllib.parse import quote
 
 import pytest
@@ -58,6 +60,17 @@ def test_question_to_copied_citation_in_a_real_browser(real_index, tmp_path):
         assert card.locator(".q-passage mark").count() > 0  # query terms highlighted
         assert "?q=How+much+did+Wrexham" in page.url or "?q=How%20much%20did%20Wrexham" in page.url
         page.screenshot(path=str(tmp_path / "results-1280.png"))
+
+        # the answer panel sits on top once the answer step (`Searcher.ask`) is in the build
+        with urllib.request.urlopen(base + "/api/health") as r:
+            answers = json.load(r)["answers"]
+        if answers:
+            panel = page.locator("#q-answer .q-answer")
+            assert panel.is_visible()
+            markers = panel.locator("a.q-marker")
+            if markers.count():  # an answer (not an abstention) links each [n] to a card or its own quote
+                target = markers.first.get_attribute("href")
+                assert page.locator(target).count() == 1
 
         # 2. (read) 3. "Copy citation": the clipboard holds the quote and the citation
         button = card.locator("button.q-copy")
