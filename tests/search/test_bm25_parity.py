@@ -38,3 +38,16 @@ def test_unknown_words_score_nothing(hash_index):
     assert searcher.search("zzqxv", k=5, mode="bm25") == []
     with pytest.raises(Exception):
         searcher.search("   ", k=5, mode="bm25")
+
+
+def test_a_one_chunk_index_still_answers_keyword_queries(tmp_path):
+    from indexer.build import build_index
+    from quarry.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("Respite care for parent carers was rated good.\n")
+    settings = Settings(index=str(tmp_path / "ix"), model="hash")
+    build_index([docs], settings)
+    hits = open_index(settings.index, settings).search("respite carers", k=3, mode="bm25")
+    assert len(hits) == 1 and hits[0].score > 0
