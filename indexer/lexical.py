@@ -15,10 +15,17 @@ EPSILON = 0.25  # rank-bm25's floor for negative idf: EPSILON * mean idf
 
 
 def idf_table(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
-    """rank-bm25 BM25Okapi idf, including its epsilon floor for very common terms."""
+    """rank-bm25 BM25Okapi idf, including its epsilon floor for very common terms.
+
+    One departure: in a tiny index most terms are in most chunks, rank-bm25's mean idf turns
+    negative and every score with it; the floor is then EPSILON * log 2, a small positive value,
+    so a one-document index still answers keyword queries. Normal corpora
+    (positive mean idf) score exactly as rank-bm25 does.
+    """
     idf = np.log(n_docs - doc_freq + 0.5) - np.log(doc_freq + 0.5)
     average = float(idf.sum()) / len(idf) if len(idf) else 0.0
-    return np.where(idf < 0, EPSILON * average, idf)
+    floor = EPSILON * average if average > 0 else EPSILON * float(np.log(2.0))
+    return np.where(idf < 0, floor, idf)
 
 
 def build_matrix(docs_terms: list[list[str]], k1: float, b: float) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ Library code receives a `Settings` object and never reads the environment itself
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 from quarry.errors import UsageError
@@ -37,8 +37,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("candidates", 100, "candidates taken from each retriever before fusion"),
     Setting("bm25_k1", 1.5, "BM25 k1"),
     Setting("bm25_b", 0.75, "BM25 b"),
+    Setting("meta_weight", 0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text"),
     Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
     Setting("verify", True, "check index file checksums when opening an index"),
+    Setting("prefer_weight", 0.5, "RRF weight of each ranking restricted to the documents a query names (0 = no preference)"),
+    Setting("interpret", True, "recognise authorities, years, document types and acronyms in queries (a soft preference)"),
+    Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
+    Setting("port", 7860, "port `quarry serve` listens on"),
+    Setting("auth", "", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -63,8 +69,14 @@ class Settings:
     candidates: int = 100
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
+    meta_weight: float = 0.3
     ann_threshold: int = 200_000
     verify: bool = True
+    prefer_weight: float = 0.5
+    interpret: bool = True
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = field(default="", repr=False)  # a password: kept out of reprs and logs
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -129,3 +141,7 @@ def validate(s: Settings) -> None:
         raise UsageError("max_file_mb must be 0 (no limit) or more")
     if s.batch_size < 1 or s.candidates < 1 or s.rrf_k < 1:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
+    if not 0 < s.port < 65536:
+        raise UsageError(f"port must be between 1 and 65535, not {s.port}")
+    if s.auth and (":" not in s.auth or not s.auth.split(":", 1)[0] or not s.auth.split(":", 1)[1]):
+        raise UsageError("auth must look like USER:PASS (both parts non-empty)")

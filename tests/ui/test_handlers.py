@@ -1,0 +1,128 @@
+"""Handlers as plain functions over the fast (hash-embedder) seed index."""
+
+import csv
+import json
+
+import pytest
+
+from quarry.errors import UsageError
+from quarry.records import Answer, Citation
+from search import open_index
+from ui import handlers
+from ui.handlers import SearchRequest
+
+CARDIFF = "Cardiff City Council"
+
+
+@pytest.fixture(scope="module")
+def searcher(hash_index):
+    return open_index(hash_index.index, hash_index)
+
+
+class Answering:
+    """The searcher plus an `ask` that cites the top passage (until the real answer step is merged)."""
+
+    def __init__(self, searcher):
+        self._s = searcher
+        self.calls = []
+
+    def __getattr__(self, name):
+        return getattr(self._s, name)
+
+    def ask(self, question, k=10, filters=None):
+        self.calls.append((question, k, filters))
+        hit = self._s.search(question, k=1, filters=filters)[0]
+        quote = hit.chunk.text.split(".")[0]
+        return Answer(question, f"{quote} [1]", False, (Citation(1, hit, quote, hit.chunk.char_start,
+                                                               hit.chunk.char_start + len(quote)),), (hit,))
+
+
+def test_filter_choices_come_from_the_index(searcher):
+    choices = handlers.filter_choices(searcher.doc_infos)
+    assert choices.authorities == (CARDIFF, "Wrexham County Borough Council")
+    assert ("Social Services Annual Report 2009/10", "wrexham-social-services-annual-report-2009-10") in choices.documents
+    assert choices.years == ("2009", "2010", "2018", "2019", "2020")
+    assert choices.doc_types == ("annual report", "performance review letter")
+
+
+def test_search_renders_cards_with_citations_and_context(searcher):
+    view = handlers.run_search(searcher, SearchRequest("Fostering and Adoption inspection", "bm25", 3))
+    assert len(view.hits) == 3 and view.cards.count('<article class="q-card"') == 3
+    assert "3 passages for" in view.status
+    top = view.hits[0]
+    assert f'<span class="q-citation">{top.citation}</span>' in view.cards
+    assert view.cards.count("Show in context") == 3 and view.answer == ""  # no `ask` on this searcher: no panel
+
+
+def test_filters_are_passed_through_and_narrow_results(searcher):
+    req = SearchRequest("children's services", "hybrid", 10, handlers.make_filters([CARDIFF], [], [], []))
+    view = handlers.run_search(searcher, req)
+    assert view.hits and {h.doc.authority for h in view.hits} == {CARDIFF}
+    assert view.cards.count(f'data-authority="{CARDIFF}"') == len(view.hits)
+    assert "filtered by authority: Cardiff City Council" in view.status and "preferring" not in view.status
+
+
+def test_status_says_what_the_query_names(searcher):
+    view = handlers.run_search(searcher, SearchRequest("foster carers in Cardiff", "bm25", 3))
+    assert "preferring authority: Cardiff City Council" in view.status
+
+
+def test_empty_no_result_and_error_states(searcher):
+    assert "Ask a question" in handlers.run_search(searcher, SearchRequest("")).status
+    none = handlers.run_search(searcher, SearchRequest("children", "bm25", 5, {"type": ["annual report"], "authority": ["Cardiff"]}))
+    assert none.hits == () and "No passages found" in none.status and "Remove a filter" in none.status
+    for req, needle in [(SearchRequest("x", "bm25", 0), "k must be a positive"),
+                        (SearchRequest("x", "bm25", 5, {"colour": ["red"]}), "unknown filter key"),
+                        (SearchRequest("x" * 5000, "bm25", 5), "the limit is")]:
+        view = handlers.run_search(searcher, req)
+        assert 'class="q-error"' in view.status and needle in view.status and "Traceback" not in view.status
+
+
+def test_unexpected_failure_is_an_error_panel_not_a_traceback(searcher, caplog):
+    class Broken(Answering):
+        def search(self, *args, **kwargs):
+            raise RuntimeError("disk on fire at /secret/path")
+
+    view = handlers.run_search(Broken(searcher), SearchRequest("carers"))
+    assert 'class="q-error"' in view.status and "something went wrong" in view.status
+    assert "/secret/path" not in view.status and "disk on fire" in caplog.text
+
+
+def test_answer_panel_uses_ask_when_present(searcher):
+    answering = Answering(searcher)
+    view = handlers.run_search(answering, SearchRequest("Fostering and Adoption inspection", "bm25", 4, {"authority": ["Wrexham"]}))
+    assert answering.calls == [("Fostering and Adoption inspection", 4, {"authority": ["Wrexham"]})]
+    assert '<section class="q-answer"' in view.answer and 'class="q-marker"' in view.answer
+
+
+def test_request_from_url_params():
+    req = handlers.request_from_params({"q": [" foster carers "], "mode": ["keyword"], "k": ["5"],
+                                        "authority": ["Cardiff"], "filter": ["year=2019", "year=2018"]})
+    assert req == SearchRequest("foster carers", "bm25", 5, {"authority": ["Cardiff"], "year": ["2019", "2018"]})
+    assert handlers.request_from_params({}, default_k=7) == SearchRequest("", "hybrid", 7, {})
+    for bad in ({"mode": ["magic"]}, {"k": ["ten"]}, {"filter": ["nokey"]}):
+        with pytest.raises(UsageError):
+            handlers.request_from_params(bad)
+
+
+def test_exports_are_written_once_per_result_list(searcher, tmp_path):
+    view = handlers.run_search(searcher, SearchRequest("foster carers", "bm25", 4))
+    paths = handlers.write_exports(view, tmp_path)
+    assert sorted(p.name for p in paths.values()) == ["quarry-results.csv", "quarry-results.json", "quarry-results.md"]
+    assert handlers.write_exports(view, tmp_path) == paths  # same results, same files
+    rows = list(csv.DictReader(paths["quarry-results.csv"].open(encoding="utf-8")))
+    assert [r["citation"] for r in rows] == [h.citation for h in view.hits]
+    assert json.loads(paths["quarry-results.json"].read_text())["hits"][0] == {**view.hits[0].to_dict(), "interpreted": {}}
+    assert view.hits[0].citation in paths["quarry-results.md"].read_text()
+
+
+def test_api_json_is_the_cli_contract(searcher):
+    req = SearchRequest("foster carers in Cardiff", "bm25", 3)
+    data = handlers.search_json(searcher, req)
+    named = {"authority": "Cardiff City Council"}
+    assert data["interpreted"] == named
+    assert data["hits"] == [{**h.to_dict(), "interpreted": named} for h in searcher.search(req.query, k=3, mode="bm25")]
+    with pytest.raises(UsageError):
+        handlers.search_json(searcher, SearchRequest(""))
+    answer = handlers.ask_json(Answering(searcher), req)
+    assert answer["abstained"] is False and answer["citations"][0]["n"] == 1

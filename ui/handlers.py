@@ -1,0 +1,212 @@
+"""Plain functions between the form (or URL, or API query string) and search/'s public API.
+
+Nothing here imports Gradio, so every behaviour is testable as a function call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from quarry.errors import QuarryError, UsageError
+from quarry.records import Answer, DocInfo, Hit
+from ui import render
+
+log = logging.getLogger("quarry.ui")
+
+MODE_ALIASES = {"hybrid": "hybrid", "bm25": "bm25", "keyword": "bm25", "dense": "dense", "semantic": "dense"}
+FILTER_KEYS = ("authority", "doc", "year", "type")  # the CLI's --filter keys
+
+EXAMPLES = (
+    "How many children came into care in Wrexham in 2009/10?",
+    "What did CIW say about Cardiff's safeguarding arrangements?",
+    "How much did Wrexham spend on social services in 2009/10?",
+    "What training have staff received on the MCA and DOLS?",
+    "How are young carers supported?",
+)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter menus offer, read from the index's documents."""
+
+    authorities: tuple[str, ...]
+    documents: tuple[tuple[str, str], ...]  # (title, doc_id)
+    years: tuple[str, ...]
+    doc_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search as the user asked for it (form, `?q=` link or API query string)."""
+
+    query: str
+    mode: str = "hybrid"
+    k: int = 10
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchView:
+    """Everything the page shows for one search: HTML panels plus the hits for export."""
+
+    request: SearchRequest
+    status: str
+    answer: str = ""
+    cards: str = ""
+    hits: tuple[Hit, ...] = ()
+    interpreted: dict[str, Any] = field(default_factory=dict)  # what the query names (a soft preference)
+
+    @property
+    def has_results(self) -> bool:
+        return bool(self.hits)
+
+
+def filter_choices(doc_infos: Mapping[str, DocInfo]) -> FilterChoices:
+    """Authorities, documents, years and document types present in the index, sorted."""
+    infos = list(doc_infos.values())
+    years = {y for d in infos for y in (d.years or ((d.year,) if d.year else ()))}
+    return FilterChoices(
+        authorities=tuple(sorted({d.authority for d in infos if d.authority})),
+        documents=tuple(sorted(((d.title or d.doc_id, d.doc_id) for d in infos), key=lambda t: t[0].lower())),
+        years=tuple(str(y) for y in sorted(years)),
+        doc_types=tuple(sorted({d.doc_type for d in infos if d.doc_type})),
+    )
+
+
+def make_filters(authorities: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+                 years: Sequence[str | int] | None = None, doc_types: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Form selections -> the filters dict search takes (empty selections dropped)."""
+    pairs = (("authority", authorities), ("doc", documents), ("year", years), ("type", doc_types))
+    return {key: [str(v) for v in values] for key, values in pairs if values}
+
+
+def parse_mode(value: str | None) -> str:
+    """hybrid / keyword (bm25) / semantic (dense) -> the search mode name."""
+    if value is None or not str(value).strip():
+        return "hybrid"
+    mode = MODE_ALIASES.get(str(value).strip().lower())
+    if mode is None:
+        raise UsageError(f"mode must be hybrid, keyword (bm25) or semantic (dense), not {value!r}")
+    return mode
+
+
+def parse_k(value: Any, default: int) -> int:
+    """A result count from a form or query string."""
+    if value is None or str(value).strip() == "":
+        return default
+    try:
+        k = int(float(value)) if isinstance(value, float) else int(str(value).strip())
+    except ValueError:
+        raise UsageError(f"the number of results must be a whole number, not {value!r}") from None
+    return k
+
+
+def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10) -> SearchRequest:
+    """A `?q=...&mode=...&k=...&authority=...` query string (repeats allowed) -> a SearchRequest.
+
+    Filters come as `authority=Cardiff` or, as on the CLI, `filter=authority=Cardiff`.
+    """
+    def first(name: str) -> str | None:
+        values = params.get(name) or []
+        return values[0] if values else None
+
+    filters: dict[str, list[str]] = {}
+    for key in FILTER_KEYS:
+        for value in params.get(key) or []:
+            filters.setdefault(key, []).append(value)
+    for pair in params.get("filter") or []:
+        if "=" not in pair:
+            raise UsageError(f"filter {pair!r} must look like key=value (keys: {', '.join(FILTER_KEYS)})")
+        key, value = pair.split("=", 1)
+        filters.setdefault(key.strip(), []).append(value.strip())
+    return SearchRequest(query=(first("q") or "").strip(), mode=parse_mode(first("mode")),
+                         k=parse_k(first("k"), default_k), filters=filters)
+
+
+def _answer(searcher, req: SearchRequest) -> Answer | None:
+    ask = getattr(searcher, "ask", None)
+    if ask is None:  # built without the answer step: the page still works, without the panel
+        return None
+    return ask(req.query, k=req.k, filters=req.filters or None)
+
+
+def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> SearchView:
+    """Search (and ask) for one request and render every panel; user errors become an error panel."""
+    if not req.query:
+        return SearchView(req, status=render.empty_state())
+    try:
+        hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
+    except QuarryError as e:
+        return SearchView(req, status=render.error_state(str(e)))
+    except Exception:  # a bug or a broken disk: say so in the page, keep the traceback in the log
+        log.exception("searching %r failed", req.query)
+        return SearchView(req, status=render.error_state("something went wrong on the server (its log has the details)"))
+    if not hits:
+        return SearchView(req, status=render.no_results(req.query, bool(req.filters)))
+    answer_html = ""
+    if with_answer:
+        try:
+            answer_html = render.answer_panel(_answer(searcher, req), hits)
+        except QuarryError as e:
+            answer_html = render.error_state(f"no answer: {e}")
+        except Exception:  # the passages are still worth showing; the log has the details
+            log.exception("answering %r failed", req.query)
+            answer_html = render.error_state("the answer step failed (see the server log); the passages below are unaffected")
+    contexts = [searcher.section_context(h.chunk) for h in hits]
+    interpreted = searcher.interpret(req.query).to_dict()
+    preferring = {key: value for key, value in interpreted.items() if key != "acronyms"}
+    return SearchView(req, status=render.status(req.query, len(hits), req.mode, req.k, req.filters, preferring),
+                      answer=answer_html, cards=render.cards(hits, req.query, req.mode, contexts), hits=tuple(hits),
+                      interpreted=interpreted)
+
+
+def export_texts(view: SearchView) -> dict[str, str]:
+    """File name -> content for the three exports of a result list."""
+    req = view.request
+    return {
+        "quarry-results.md": render.to_markdown(req.query, view.hits, req.mode),
+        "quarry-results.csv": render.to_csv(view.hits),
+        "quarry-results.json": render.to_json(req.query, view.hits, req.mode, req.filters, view.interpreted),
+    }
+
+
+def write_exports(view: SearchView, folder: Path) -> dict[str, Path]:
+    """Write the exports under `folder/<content hash>/` (same results, same files) and return their paths."""
+    texts = export_texts(view)
+    digest = hashlib.sha256("\0".join(texts.values()).encode()).hexdigest()[:16]
+    target = Path(folder) / digest
+    target.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, text in texts.items():
+        path = target / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+        paths[name] = path
+    return paths
+
+
+def search_json(searcher, req: SearchRequest) -> dict[str, Any]:
+    """The API's search response: each hit is exactly one line of `quarry search --json`.
+
+    `interpreted` is what the query was read as naming (a soft preference, not a filter), as on the CLI.
+    """
+    if not req.query:
+        raise UsageError("the query is empty (pass q=...)")
+    hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
+    interpreted = searcher.interpret(req.query).to_dict()
+    return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters, "interpreted": interpreted,
+            "hits": [{**h.to_dict(), "interpreted": interpreted} for h in hits]}
+
+
+def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:
+    """The API's ask response: exactly the `quarry ask --json` object."""
+    if not req.query:
+        raise UsageError("the question is empty (pass q=...)")
+    answer = _answer(searcher, req)
+    if answer is None:
+        raise QuarryError("this server was built without the answer step (`ask`)")
+    return answer.to_dict()
