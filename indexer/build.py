@@ -206,7 +206,7 @@ class Source:
     def fingerprint(self) -> str:
         """Content hash of the bytes (or text) and the catalogue entry: a change means re-processing."""
         data = self.path.read_bytes() if self.path is not None else (self.text or "").encode("utf-8")
-        return _hash(hashlib.sha256(data).hexdigest(), json.dumps(self.entry, sort_keys=True))
+        return _hash(hashlib.sha256(data).hexdigest(), json.dumps(self.entry, sort_keys=True), readers.TEXT_VERSION)
 
     def read(self) -> readers.RawDocument:
         if self.path is not None:

@@ -17,6 +17,8 @@ TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUPPORTED = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+# Bump when a reader or the text repair changes its output, so an index re-reads unchanged files.
+TEXT_VERSION = "2"
 _SNIFF_BYTES = 4096
 
 
@@ -85,6 +87,8 @@ def check_size(path: Path, max_mb: float | None) -> None:
 def read(path: Path, max_mb: float | None = None) -> RawDocument:
     """Read one file into pages; raises Unreadable with a one-line reason."""
     try:
+        if path.exists() and not path.is_file():  # a folder, a pipe or a device would block or fail
+            raise Unreadable("not a regular file")
         check_size(path, max_mb)
         data = path.read_bytes()
     except FileNotFoundError:

@@ -2,6 +2,9 @@
 
 from collections import Counter
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from indexer.repair import drop_furniture, drop_furniture_unpaged, join_hyphenated, looks_hard_wrapped, repair
 from tests.conftest import CORPUS
 
@@ -101,3 +104,18 @@ def test_seed_corpus_is_not_mistaken_for_hard_wrapped_text():
     for path in CORPUS.glob("*.txt"):
         assert not looks_hard_wrapped(path.read_text(encoding="utf-8")), path.name
     assert looks_hard_wrapped("\n".join(BODY * 4))
+
+
+def _subsequence(small: str, big: str) -> bool:
+    it = iter(big)
+    return all(ch in it for ch in small)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pages=st.lists(st.text(alphabet=st.sampled_from(list("ab Ab.-,:\n\n\n1◼•\uf0b7 ")), max_size=400), min_size=1, max_size=5))
+def test_repair_only_removes_and_joins_never_invents_text(pages):
+    repaired = repair(pages)
+    assert len(repaired) == len(pages)
+    squeeze = lambda s: "".join(s.split()).replace("-", "").replace("\uf0b7", "•")  # noqa: E731
+    for before, after in zip(pages, repaired):
+        assert _subsequence(squeeze(after), squeeze(before))
