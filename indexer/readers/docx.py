@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 from indexer.readers import RawDocument, Unreadable
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _MAX_XML_BYTES = 256 * 2**20
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$", re.I)
 
@@ -40,10 +41,19 @@ def _style_levels(styles_xml: bytes | None) -> dict[str, int]:
     return levels
 
 
+def _walk(el: ET.Element):
+    """Descendants in document order, skipping the fallback copy Word keeps of every text box."""
+    for child in el:
+        if child.tag == _MC_FALLBACK:
+            continue
+        yield child
+        yield from _walk(child)
+
+
 def _text(el: ET.Element) -> str:
     """The visible text of a paragraph (or cell): runs, tabs, line breaks; no deleted text or field codes."""
     parts: list[str] = []
-    for node in el.iter():
+    for node in _walk(el):
         tag = node.tag
         if tag == f"{W}t":
             parts.append(node.text or "")

@@ -100,6 +100,16 @@ def test_docx_heading_styles_become_sections_and_tables_and_lists_survive():
     assert "Referrals\t1,200" in text[children.char_start:children.char_end]
 
 
+def test_docx_text_box_is_read_once_and_deleted_text_not_at_all():
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    box = (f'<w:p><w:r><mc:AlternateContent {mc}><mc:Choice Requires="wps"><w:txbxContent>{docx_paragraph("Key fact: 92% in touch")}'
+           f'</w:txbxContent></mc:Choice><mc:Fallback><w:txbxContent>{docx_paragraph("Key fact: 92% in touch")}</w:txbxContent>'
+           '</mc:Fallback></mc:AlternateContent></w:r></w:p>')
+    deleted = '<w:p><w:r><w:t>Kept words</w:t></w:r><w:del><w:r><w:delText> and struck words</w:delText></w:r></w:del></w:p>'
+    text = parse(make_docx(box + deleted), ".docx").pages[0]
+    assert text == "Key fact: 92% in touch\n\nKept words"
+
+
 def test_html_headings_and_page_chrome():
     html = """<!doctype html><html><head><title>Report</title><style>p {color: red}</style>
     <script>var tracking = "should not be indexed";</script></head><body>
