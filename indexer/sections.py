@@ -16,6 +16,7 @@ from quarry.records import Section
 
 _ATX = re.compile(r"^(#{1,6})[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*$")  # Markdown; also how .docx and .html headings arrive
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
+_QUESTION_OR_VERDICT = re.compile(r"^([A-Z][^:?]{3,}?)(?:\?|: [a-z][a-z ]{1,30})$")
 _BULLET_HEADING = re.compile(r"^[-\u2022*\u25aa\u25cf]\s+(\S.*)$")
 _CONTENTS_LINE = re.compile(r"^(?:\S.{0,120}?)(?:\t+|\s*\.{3,}\s*|\s{2,})(?:\d{1,3})\s*$")
 _ACRONYM_LINE = re.compile(r"^[A-Z][A-Za-z&/]{1,11}\s*(?:\t+|\s+[-\u2013:=]\s+|\t*[-\u2013]\t*)\s*[A-Z(]")
@@ -98,6 +99,10 @@ def classify(line: str, lone: bool, next_text: str | None) -> Heading | None:
         return Heading(None, line, False)
     if _title_like(line) and not _mostly_digits(line) and (len(next_text.split()) >= 6 or _title_like(next_text.lstrip("-\u2022* "))):
         return Heading(None, line, len(line.split()) <= 3)
+    # inspection reports: "What needs to improve?" and "The experiences of children in care: good"
+    stem = _QUESTION_OR_VERDICT.match(line)
+    if stem and _title_like(stem.group(1), 12) and len(next_text.split()) >= 6:
+        return Heading(None, line, False)
     return None
 
 
