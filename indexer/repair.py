@@ -241,7 +241,7 @@ def _join(cur: str, line: str, vocabulary: Counter[str]) -> str:
 
 
 def looks_hard_wrapped(text: str) -> bool:
-    """Many lines of similar length, few blank lines and many sentences running on over a line end."""
+    """Lines of a typical printed width, a fifth or more of them running on mid-sentence into the next."""
     lines = [ln.rstrip() for ln in text.split("\n")]
     filled = [ln for ln in lines if ln.strip()]
     if len(filled) < 12:
