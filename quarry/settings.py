@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.75, "BM25 b"),
     Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
     Setting("verify", True, "check index file checksums when opening an index"),
+    Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -63,6 +64,7 @@ class Settings:
     bm25_b: float = 0.75
     ann_threshold: int = 200_000
     verify: bool = True
+    eval_cache: str = ".quarry/eval-cache"
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
