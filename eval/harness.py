@@ -63,9 +63,50 @@ class ModeResult:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
+class QueryMemo:
+    """The index's embedder, loaded on first use, remembering query vectors so that every mode
+    (and the second, deeper hybrid search) reuses one embedding per query."""
+
+    def __init__(self, spec: str, settings: Settings):
+        self.spec, self.settings = spec, settings
+        self.model_id = model_id_for(spec)
+        self._model = None
+        self._memo: dict[str, Any] = {}
+
+    @property
+    def model(self):
+        if self._model is None:
+            from quarry.embedders import load_embedder
+
+            self._model = load_embedder(self.spec, self.settings.device, self.settings.batch_size)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self.model.max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.model.count_tokens(texts)
+
+    def embed(self, texts: list[str]):
+        if len(texts) != 1:
+            return self.model.embed(texts)
+        if texts[0] not in self._memo:
+            self._memo[texts[0]] = self.model.embed(texts)
+        return self._memo[texts[0]]
+
+
 def ranked_hits(searcher, query: str, mode: str, depth: int) -> list[Hit]:
-    """Up to `depth` passages: `quarry search`'s own top `candidates`, then the rest of a deeper search."""
-    first = min(depth, searcher.settings.candidates)
+    """Up to `depth` passages: `quarry search`'s own top `candidates`, then the rest of a deeper search.
+
+    Only hybrid needs two searches: its fusion depends on how many candidates it takes, while a
+    single retriever's top `candidates` are the head of its deeper list.
+    """
+    first = depth if mode != "hybrid" else min(depth, searcher.settings.candidates)
     hits = searcher.search(query, k=first, mode=mode)
     if depth <= first or len(hits) < first:
         return hits
@@ -83,7 +124,8 @@ def _open(settings: Settings, name: str, sources, progress: Progress | None, max
     from search import open_index
 
     indexed = cached_index(name, sources, settings, progress)
-    searcher = open_index(indexed.index, replace(indexed, max_k=max(indexed.max_k, max_k), max_query_chars=10**6))
+    searcher = open_index(indexed.index, replace(indexed, max_k=max(indexed.max_k, max_k), max_query_chars=10**6),
+                          embedder=QueryMemo(settings.model, settings))
     info = {"chunks": len(searcher.chunks), "documents": len(searcher.doc_infos), "cache": indexed.index,
             "model": model_id_for(settings.model), **settings.chunking(),
             "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k}
@@ -112,6 +154,7 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
     depth_wanted = max(10 * k, 1000)
     searcher, info = _open(settings, data.name, data.sources, progress, depth_wanted)
     depth = min(depth_wanted, len(searcher.chunks))
+    info["ranked"] = k
     results = []
     for mode in modes:
         _say(progress, f"{data.name}: searching {len(data.queries)} queries ({mode})")
@@ -194,6 +237,7 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
     if skipped:
         notes.append(f"{len(skipped)} file(s) under --docs were not indexable")
     depth = min(k, len(searcher.chunks))
+    info["ranked"] = k
     results = []
     for mode in modes:
         _say(progress, f"{name}: searching {len(scored)} questions ({mode})")

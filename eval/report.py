@@ -126,7 +126,7 @@ def _dataset_section(run: dict[str, Any], anchors: dict[str, Any]) -> list[str]:
         out += ["| id | question | expected | first result | relevant found at |", "|---|---|---|---|---|"]
         for f in shown.failures[:SHOWN_FAILURES]:
             out.append(f"| {_cell(f['id'])} | {_cell(f['question'][:200])} | {_cell(f['expected'][:220])} | "
-                       f"{_cell(f['first'][:220])} | {f['found_at'] or 'not in list'} |")
+                       f"{_cell(f['first'][:220])} | {f['found_at'] or 'not in top ' + str(shown.index.get('ranked', ''))} |")
         if shown.failure_count > SHOWN_FAILURES:
             out.append(f"\n… and {shown.failure_count - SHOWN_FAILURES} more (results/{slug(key.replace('/', '-'))}.json).")
     return out

@@ -9,7 +9,7 @@ def result(mode: str, ndcg: float, failures=()) -> ModeResult:
     return ModeResult(dataset="cisi", split="test", mode=mode, unit="document", queries=76,
                       metrics={m: ndcg for m in METRICS}, curve={1: 0.1, 10: 0.3, 100: 0.5},
                       failures=list(failures), failure_count=len(failures),
-                      index={"documents": 1460, "chunks": 1824, "model": "m", "max_chunk_tokens": 200})
+                      index={"documents": 1460, "chunks": 1824, "model": "m", "max_chunk_tokens": 200, "ranked": 100})
 
 
 def test_verdict_names_the_retriever_hybrid_does_not_beat():
@@ -31,7 +31,7 @@ def test_report_puts_anchors_targets_and_failures_beside_the_numbers(tmp_path):
     assert "| *rank-bm25, whole documents (shared/datasets/README.md)* | 0.366 |  | 0.418 |" in text
     assert "| *target (hybrid)* | 0.400 |" in text
     assert "| cisi/test | nDCG@10 | 0.400 | 0.350 | 0.400 | 0.200 | **no** | no (bm25 0.400 ≥ hybrid 0.350) |" in text
-    assert "| q7 | What is a thesaurus \\| really? | 28 Thesauri | 35 Indexing | not in list |" in text
+    assert "| q7 | What is a thesaurus \\| really? | 28 Thesauri | 35 Indexing | not in top 100 |" in text
     assert (tmp_path / "REPORT-recall.png").read_bytes()[:4] == b"\x89PNG"
 
 
