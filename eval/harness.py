@@ -159,11 +159,7 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
     for mode in modes:
         _say(progress, f"{data.name}: searching {len(data.queries)} queries ({mode})")
         clock = time.perf_counter()
-        rankings, firsts = {}, {}
-        for qid, text in data.queries.items():
-            hits = ranked_hits(searcher, text, mode, depth)
-            rankings[qid] = doc_ranking(hits, k)
-            firsts[qid] = hits[0] if hits else None
+        rankings = {qid: doc_ranking(ranked_hits(searcher, text, mode, depth), k) for qid, text in data.queries.items()}
         scores = metrics.evaluate(data.qrels, rankings)
         failures = []
         for qid in data.queries:

@@ -149,6 +149,8 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
             ks = sorted(r.curve)
             ax.plot(ks, [r.curve[k] for k in ks], marker="o", markersize=3, label=r.mode)
         ax.set_xscale("log")
+        ax.set_xticks(ks, [str(k) for k in ks], fontsize=7)
+        ax.minorticks_off()
         ax.set_ylim(0, 1)
         ax.set_title(f"{results[0].dataset}/{results[0].split} ({results[0].unit}s)", fontsize=9)
         ax.set_xlabel("k")
