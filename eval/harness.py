@@ -42,6 +42,7 @@ class ModeResult:
     excluded: dict[str, int] = field(default_factory=dict)  # questions not scored, by reason
     failures: list[dict[str, Any]] = field(default_factory=list)
     failure_count: int = 0
+    first_relevant: dict[str, int | None] = field(default_factory=dict)  # query id -> rank (None: not found)
     notes: list[str] = field(default_factory=list)
     index: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
@@ -161,9 +162,10 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
         clock = time.perf_counter()
         rankings = {qid: doc_ranking(ranked_hits(searcher, text, mode, depth), k) for qid, text in data.queries.items()}
         scores = metrics.evaluate(data.qrels, rankings)
+        firsts = {qid: metrics.first_relevant(data.qrels[qid], rankings[qid]) for qid in data.queries}
         failures = []
         for qid in data.queries:
-            rank = metrics.first_relevant(data.qrels[qid], rankings[qid])
+            rank = firsts[qid]
             if rank is None or rank > FAILURE_RANK:
                 top = rankings[qid][0] if rankings[qid] else None
                 expected = [d for d, r in data.qrels[qid].items() if r > 0]
@@ -174,7 +176,7 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
         results.append(ModeResult(
             dataset=data.name, split=split, mode=mode, unit="document", queries=scores.queries, metrics=scores.mean,
             curve=metrics.recall_curve(data.qrels, rankings), failures=failures[:MAX_FAILURES],
-            failure_count=len(failures), notes=list(data.notes), index=info,
+            failure_count=len(failures), first_relevant=firsts, notes=list(data.notes), index=info,
             seconds=time.perf_counter() - clock))
     return results
 
@@ -244,9 +246,10 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
             rankings[q.id] = [h.chunk.chunk_id for h in hits]
             tops[q.id] = hits[0] if hits else None
         scores = metrics.evaluate(qrels, rankings)
+        firsts = {q.id: metrics.first_relevant(qrels[q.id], rankings[q.id]) for q in scored}
         failures = []
         for q in scored:
-            rank = metrics.first_relevant(qrels[q.id], rankings[q.id])
+            rank = firsts[q.id]
             if rank is None or rank > FAILURE_RANK:
                 top = tops[q.id]
                 failures.append({"id": q.id, "question": q.question, "kind": q.kind, "found_at": rank,
@@ -255,6 +258,6 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
         results.append(ModeResult(
             dataset=name, split="all", mode=mode, unit="passage", queries=scores.queries, metrics=scores.mean,
             by_kind=_by_kind(scores, {q.id: q.kind for q in scored}), curve=metrics.recall_curve(qrels, rankings),
-            excluded=excluded, failures=failures[:MAX_FAILURES], failure_count=len(failures), notes=notes,
+            excluded=excluded, failures=failures[:MAX_FAILURES], failure_count=len(failures), first_relevant=firsts, notes=notes,
             index={**info, "docs": [str(d) for d in docs]}, seconds=time.perf_counter() - clock))
     return results
