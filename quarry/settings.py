@@ -36,8 +36,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("candidates", 100, "candidates taken from each retriever before fusion"),
     Setting("bm25_k1", 1.5, "BM25 k1"),
     Setting("bm25_b", 0.75, "BM25 b"),
+    Setting("meta_weight", 0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text"),
     Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
     Setting("verify", True, "check index file checksums when opening an index"),
+    Setting("prefer_weight", 0.5, "RRF weight of each ranking restricted to the documents a query names (0 = no preference)"),
+    Setting("interpret", True, "recognise authorities, years, document types and acronyms in queries (a soft preference)"),
     Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
 )
 
@@ -62,8 +65,11 @@ class Settings:
     candidates: int = 100
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
+    meta_weight: float = 0.3
     ann_threshold: int = 200_000
     verify: bool = True
+    prefer_weight: float = 0.5
+    interpret: bool = True
     eval_cache: str = ".quarry/eval-cache"
 
     def with_(self, **changes: Any) -> "Settings":

@@ -16,8 +16,10 @@ from search import fusion
 from search.bm25 import BM25Retriever
 from search.dense import DenseRetriever
 from search.index import LoadedIndex, load
+from search.interpret import Interpretation, Interpreter
 
 MODES = ("hybrid", "bm25", "dense")
+PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents the query names
 
 
 class Searcher:
@@ -28,9 +30,14 @@ class Searcher:
         self.settings = settings
         self._embedder = embedder
         self._dense: DenseRetriever | None = None
-        self.bm25 = BM25Retriever(index)
+        self.bm25 = BM25Retriever(index, settings.meta_weight)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+        self._doc_rows: dict[str, np.ndarray] = {}
+        for row, c in enumerate(index.chunks):
+            self._doc_rows.setdefault(c.doc_id, []).append(row)  # type: ignore[arg-type]
+        self._doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in self._doc_rows.items()}
+        self.interpreter = Interpreter(self.doc_infos, index.glossary)
 
     @property
     def dense(self) -> DenseRetriever:
@@ -63,33 +70,70 @@ class Searcher:
     def mask(self, filters: Mapping[str, list[str] | str] | None) -> np.ndarray | None:
         return filtering.mask(filters, self.doc_infos, self.index.chunks)
 
+    def interpret(self, query: str) -> Interpretation:
+        """What the query names (authority, year, document type, acronyms); empty when disabled."""
+        if not self.settings.interpret:
+            return Interpretation(remainder=query)
+        return self.interpreter.interpret(query)
+
     def search(self, query: str, k: int | None = None, mode: str | None = None,
                filters: Mapping[str, list[str] | str] | None = None) -> list[Hit]:
-        """Top-k cited passages for a query; filters are hard (keys ANDed, values ORed)."""
+        """Top-k cited passages for a query; filters are hard (keys ANDed, values ORed).
+
+        Authorities, years and document types named in the query are a soft preference: rankings
+        restricted to the documents that match are fused with the unrestricted rankings (RRF), so a
+        wrong guess can lower a passage but never hide it. Acronyms the corpus defines are expanded.
+        """
         k = self.settings.k if k is None else k
         mode = mode or self.settings.mode
         query = self.check(query, k, mode)
         allowed = self.mask(filters)
         if allowed is not None and not allowed.any():
             return []
+        interp = self.interpret(query)
+        lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
+        dense_query = interp.expanded(query)
+        preferred = self._preferred(interp, allowed)
         n = max(k, self.settings.candidates)
         ranked: dict[str, list[tuple[int, float]]] = {}
+        fuse = mode == "hybrid" or preferred is not None
         if mode in ("bm25", "hybrid"):
-            ranked["bm25"] = self.bm25.search(query, n if mode == "hybrid" else k, allowed)
+            ranked["bm25"] = self.bm25.search(lexical_query, n if fuse else k, allowed, meta_query=query)
+            if preferred is not None:
+                ranked["bm25_preferred"] = self.bm25.search(lexical_query, n, preferred, meta_query=query)
         if mode in ("dense", "hybrid"):
-            ranked["dense"] = self.dense.search(query, n if mode == "hybrid" else k, allowed)
-        if mode == "hybrid":
-            if self.settings.fusion == "rrf":
-                fused = fusion.rrf([[i for i, _ in ranked["bm25"]], [i for i, _ in ranked["dense"]]], self.settings.rrf_k)
-            else:
-                fused = fusion.weighted(dict(ranked["dense"]), dict(ranked["bm25"]), self.settings.alpha)
-            order = fusion.top(fused, k)
-        else:
+            vector = self.dense.embedder.embed([dense_query])[0]
+            ranked["dense"] = self.dense.search(dense_query, n if fuse else k, allowed, vector=vector)
+            if preferred is not None:
+                ranked["dense_preferred"] = self.dense.search(dense_query, n, preferred, vector=vector)
+        if not fuse:
             order = ranked[mode][:k]
+        elif self.settings.fusion == "rrf" or mode != "hybrid":
+            weights = [self.settings.prefer_weight if name.endswith("_preferred") else 1.0 for name in ranked]
+            order = fusion.top(fusion.rrf([[i for i, _ in items] for items in ranked.values()], self.settings.rrf_k, weights), k)
+        else:
+            fused = fusion.weighted(dict(ranked["dense"]), dict(ranked["bm25"]), self.settings.alpha)
+            if preferred is not None:
+                fused = {row: score + PREFERENCE_BONUS * bool(preferred[row]) for row, score in fused.items()}
+            order = fusion.top(fused, k)
         return self._hits(order, ranked)
 
+    def _preferred(self, interp: Interpretation, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Mask of chunks in the documents the query names (within the hard filters), or None."""
+        if not interp.docs:
+            return None
+        preferred = np.zeros(len(self.index.chunks), dtype=bool)
+        for doc_id in interp.docs:
+            preferred[self._doc_rows.get(doc_id, np.zeros(0, dtype=np.int64))] = True
+        if allowed is not None:
+            preferred &= allowed
+        if not preferred.any() or (allowed is not None and (preferred == allowed).all()) or preferred.all():
+            return None
+        return preferred
+
     def _hits(self, order: list[tuple[int, float]], ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
-        positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)} for name, items in ranked.items()}
+        positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)}
+                     for name, items in ranked.items() if not name.endswith("_preferred")}
         hits = []
         for rank, (row, score) in enumerate(order, start=1):
             chunk = self.index.chunks[row]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quarry.analysis import terms
-from search.index import LoadedIndex
+from search.index import LoadedIndex, TermMatrix
 
 
 def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None, positive_only: bool) -> list[tuple[int, float]]:
@@ -24,23 +24,35 @@ def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None, positive_only:
     return [(int(candidates[i]), float(values[i])) for i in order]
 
 
+def field_scores(matrix: TermMatrix, query_terms: list[str], n: int) -> np.ndarray:
+    """BM25 score of every chunk in one field; repeated query terms count again, as in rank-bm25."""
+    out = np.zeros(n, dtype=np.float32)
+    for term in query_terms:
+        col = matrix.vocab.get(term)
+        if col is None:
+            continue
+        a, b = matrix.indptr[col], matrix.indptr[col + 1]
+        out[matrix.indices[a:b]] += matrix.data[a:b]  # rows within one column are distinct
+    return out
+
+
 class BM25Retriever:
+    """Multi-field BM25: passage text (with headings) plus `meta_weight` x the document fields."""
+
     name = "bm25"
 
-    def __init__(self, index: LoadedIndex):
+    def __init__(self, index: LoadedIndex, meta_weight: float = 0.0):
         self.index = index
+        self.meta_weight = meta_weight
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk; repeated query terms count again, as in rank-bm25."""
-        ix = self.index
-        out = np.zeros(len(ix.chunks), dtype=np.float32)
-        for term in terms(query):
-            col = ix.vocab.get(term)
-            if col is None:
-                continue
-            a, b = ix.bm25_indptr[col], ix.bm25_indptr[col + 1]
-            out[ix.bm25_indices[a:b]] += ix.bm25_data[a:b]
+    def scores(self, query: str, meta_query: str | None = None) -> np.ndarray:
+        """Text-field scores of `query`, plus weighted document-field scores of `meta_query`."""
+        n = len(self.index.chunks)
+        out = field_scores(self.index.lexical["text"], terms(query), n)
+        if self.meta_weight and meta_query:
+            out += self.meta_weight * field_scores(self.index.lexical["meta"], terms(meta_query), n)
         return out
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        return top_k(self.scores(query), k, allowed, positive_only=True)
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None,
+               meta_query: str | None = None) -> list[tuple[int, float]]:
+        return top_k(self.scores(query, meta_query), k, allowed, positive_only=True)

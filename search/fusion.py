@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Hashable, Mapping, Sequence
 
 
-def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60) -> dict[Hashable, float]:
-    """Reciprocal rank fusion (Cormack et al. 2009): sum over lists of 1 / (k + rank), rank from 1."""
+def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[float] | None = None) -> dict[Hashable, float]:
+    """Reciprocal rank fusion (Cormack et al. 2009): sum over lists of w / (k + rank), rank from 1."""
     fused: dict[Hashable, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        w = 1.0 if weights is None else weights[i]
         for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+            fused[item] = fused.get(item, 0.0) + w / (k + rank)
     return fused
 
 

@@ -23,6 +23,25 @@ class StoredDoc:
 
 
 @dataclass
+class TermMatrix:
+    """One BM25 field: CSC arrays (column = term, row = chunk) and the term -> column map."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    vocab: dict[str, int]
+
+
+def _term_matrix(folder: Path, field: str) -> TermMatrix:
+    names = fmt.bm25_files(field)
+    data, indices, indptr = (np.load(folder / name, allow_pickle=False) for name in names[:3])
+    vocab = json.loads((folder / names[3]).read_text(encoding="utf-8"))
+    if len(indptr) != len(vocab) + 1:
+        raise ValueError(f"BM25 field {field} is inconsistent")
+    return TermMatrix(data, indices, indptr, {t: i for i, t in enumerate(vocab)})
+
+
+@dataclass
 class LoadedIndex:
     folder: Path
     manifest: dict[str, Any]
@@ -30,10 +49,8 @@ class LoadedIndex:
     chunks: list[Chunk]
     vectors: np.ndarray  # memory-mapped (n, dim)
     dense: Any  # faiss index
-    bm25_data: np.ndarray
-    bm25_indices: np.ndarray
-    bm25_indptr: np.ndarray
-    vocab: dict[str, int]
+    lexical: dict[str, TermMatrix]  # BM25 fields: "text", "meta"
+    glossary: dict[str, str]
 
     @property
     def model_id(self) -> str:
@@ -58,11 +75,11 @@ def load(index: Path, verify: bool = True) -> LoadedIndex:
         chunks = [Chunk.from_dict(rec) for rec in _jsonl(folder / fmt.CHUNKS)]
         vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
         dense = faiss.read_index(str(folder / fmt.DENSE))
-        data, indices, indptr = (np.load(folder / name, allow_pickle=False) for name in fmt.BM25_FILES[:3])
-        vocab_list = json.loads((folder / fmt.BM25_FILES[3]).read_text(encoding="utf-8"))
+        lexical = {field: _term_matrix(folder, field) for field in fmt.BM25_FIELDS}
+        glossary_file = folder / fmt.GLOSSARY
+        glossary = json.loads(glossary_file.read_text(encoding="utf-8")) if glossary_file.is_file() else {}
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IndexCorrupt(f"index at {folder} cannot be read ({type(e).__name__}); rebuild it with `quarry index --index {index}`") from None
-    if len(chunks) != vectors.shape[0] or dense.ntotal != len(chunks) or len(indptr) != len(vocab_list) + 1:
+    if len(chunks) != vectors.shape[0] or dense.ntotal != len(chunks):
         raise IndexCorrupt(f"index at {folder} is inconsistent; rebuild it with `quarry index --index {index}`")
-    return LoadedIndex(folder, manifest, docs, chunks, vectors, dense, data, indices, indptr,
-                       {t: i for i, t in enumerate(vocab_list)})
+    return LoadedIndex(folder, manifest, docs, chunks, vectors, dense, lexical, glossary)

@@ -24,10 +24,15 @@ def run(args, settings) -> int:
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
     hits = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
+    interpreted = searcher.interpret(args.query).to_dict()
     if args.json:
         for hit in hits:
-            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+            print(json.dumps({**hit.to_dict(), "interpreted": interpreted}, ensure_ascii=False))
         return 0
+    if interpreted:
+        shown = {k: v for k, v in interpreted.items() if k != "acronyms"}
+        if shown:
+            print("preferring " + ", ".join(f"{k}={v}" for k, v in shown.items()) + " (a preference, not a filter)\n")
     if not hits:
         print("no results" + (" (try removing a filter)" if wanted else ""))
         return 0

@@ -114,3 +114,24 @@ def test_vectors_are_unit_length(hash_index):
     searcher = open_index(hash_index.index, hash_index)
     norms = np.linalg.norm(np.asarray(searcher.index.vectors), axis=1)
     assert np.allclose(norms, 1.0, atol=1e-4)
+
+
+def test_disk_full_while_writing_keeps_the_previous_index(corpus, tmp_path, monkeypatch):
+    import errno
+
+    from indexer import store
+
+    settings = Settings(index=str(tmp_path / "ix"), model="hash")
+    build_index([corpus], settings, embedder=CountingEmbedder())
+    before = fmt.build_dir(tmp_path / "ix")
+    (corpus / "new.txt").write_text("Extra Care Housing\n\nA new report about extra care housing schemes in Zephyrhaven.\n")
+
+    def full(path, array):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store, "save_array", full)
+    with pytest.raises(QuarryError, match="No space left on device.*previous index is unchanged"):
+        build_index([corpus], settings, embedder=CountingEmbedder())
+    assert fmt.build_dir(tmp_path / "ix") == before
+    assert not list((tmp_path / "ix" / "builds").glob("*.tmp"))
+    assert not any("Zephyrhaven" in c.text for c in open_index(tmp_path / "ix", settings).chunks)

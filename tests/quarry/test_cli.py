@@ -31,6 +31,14 @@ def test_search_json_contract(hash_index):
         assert CONTRACT <= set(row)
         assert row["citation"].startswith(row["title"])
         assert row["page"] is None
+        assert row["interpreted"] == {}
+
+
+def test_search_json_shows_the_interpretation(hash_index):
+    out = quarry("search", "DoLS backlog in Wrexham", "--index", hash_index.index, "--json", "-k", "1")
+    row = json.loads(out.stdout.splitlines()[0])
+    assert row["interpreted"]["authority"] == "Wrexham County Borough Council"
+    assert row["interpreted"]["acronyms"] == {"DoLS": "Deprivation of Liberty Safeguards"}
 
 
 def test_search_text_output_has_citations(hash_index):

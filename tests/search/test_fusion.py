@@ -28,3 +28,9 @@ def test_min_max_and_weighted_fusion():
 
 def test_top_breaks_ties_by_id():
     assert top({"b": 1.0, "a": 1.0, "c": 2.0}, 3) == [("c", 2.0), ("a", 1.0), ("b", 1.0)]
+
+
+def test_weighted_rrf_scales_each_list():
+    fused = rrf([["a", "b"], ["b"]], k=10, weights=[1.0, 0.5])
+    assert fused["a"] == pytest.approx(1 / 11)
+    assert fused["b"] == pytest.approx(1 / 12 + 0.5 / 11)

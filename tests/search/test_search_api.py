@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from quarry.errors import UsageError
@@ -42,3 +43,14 @@ def test_section_context_contains_the_chunk(searcher):
     hit = searcher.search("Fostering and Adoption inspection", k=1, mode="bm25")[0]
     context, start, end = searcher.section_context(hit.chunk)
     assert context[start:end] == hit.chunk.text
+
+
+def test_meta_field_lifts_the_named_document(hash_index):
+    plain = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=0.0))
+    meta = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=1.0))
+    query = "looked after children placements Cardiff"
+    text_only = plain.bm25.scores(query, meta_query=query)
+    with_meta = meta.bm25.scores(query, meta_query=query)
+    cardiff = np.array([c.doc_id == "ciw-cardiff-performance-review-2018-19" for c in meta.chunks])
+    assert (with_meta[cardiff] > text_only[cardiff]).all()
+    assert np.allclose(with_meta[~cardiff], text_only[~cardiff])
