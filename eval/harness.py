@@ -43,6 +43,7 @@ class ModeResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     failure_count: int = 0
     first_relevant: dict[str, int | None] = field(default_factory=dict)  # query id -> rank (None: not found)
+    versus: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # hybrid only: {mode: {metric: {diff, p}}}
     notes: list[str] = field(default_factory=list)
     index: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
@@ -143,6 +144,20 @@ def _by_kind(scores: metrics.Scores, kinds: dict[str, str]) -> dict[str, dict[st
             for kind, qids in sorted(groups.items())}
 
 
+def compare_to_hybrid(results: list[ModeResult], per_query: dict[str, metrics.Scores]) -> None:
+    """Fill hybrid's `versus`: its difference from each other mode per metric, with a paired t-test p-value."""
+    hybrid = next((r for r in results if r.mode == "hybrid"), None)
+    if hybrid is None:
+        return
+    for other in results:
+        if other is hybrid:
+            continue
+        hybrid.versus[other.mode] = {
+            m: {"diff": hybrid.metrics[m] - other.metrics[m],
+                "p": metrics.paired_p(per_query["hybrid"].per_query[m], per_query[other.mode].per_query[m])}
+            for m in hybrid.metrics}
+
+
 def _say(progress: Progress | None, msg: str) -> None:
     if progress:
         progress(msg)
@@ -156,12 +171,12 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
     searcher, info = _open(settings, data.name, data.sources, progress, depth_wanted)
     depth = min(depth_wanted, len(searcher.chunks))
     info["ranked"] = k
-    results = []
+    results, per_query = [], {}
     for mode in modes:
         _say(progress, f"{data.name}: searching {len(data.queries)} queries ({mode})")
         clock = time.perf_counter()
         rankings = {qid: doc_ranking(ranked_hits(searcher, text, mode, depth), k) for qid, text in data.queries.items()}
-        scores = metrics.evaluate(data.qrels, rankings)
+        scores = per_query[mode] = metrics.evaluate(data.qrels, rankings)
         firsts = {qid: metrics.first_relevant(data.qrels[qid], rankings[qid]) for qid in data.queries}
         failures = []
         for qid in data.queries:
@@ -178,6 +193,7 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
             curve=metrics.recall_curve(data.qrels, rankings), failures=failures[:MAX_FAILURES],
             failure_count=len(failures), first_relevant=firsts, notes=list(data.notes), index=info,
             seconds=time.perf_counter() - clock))
+    compare_to_hybrid(results, per_query)
     return results
 
 
@@ -236,7 +252,7 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
         notes.append(f"{len(skipped)} file(s) under --docs were not indexable")
     depth = min(k, len(searcher.chunks))
     info["ranked"] = k
-    results = []
+    results, per_query = [], {}
     for mode in modes:
         _say(progress, f"{name}: searching {len(scored)} questions ({mode})")
         clock = time.perf_counter()
@@ -245,7 +261,7 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
             hits = ranked_hits(searcher, q.question, mode, depth)
             rankings[q.id] = [h.chunk.chunk_id for h in hits]
             tops[q.id] = hits[0] if hits else None
-        scores = metrics.evaluate(qrels, rankings)
+        scores = per_query[mode] = metrics.evaluate(qrels, rankings)
         firsts = {q.id: metrics.first_relevant(qrels[q.id], rankings[q.id]) for q in scored}
         failures = []
         for q in scored:
@@ -260,4 +276,5 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
             by_kind=_by_kind(scores, {q.id: q.kind for q in scored}), curve=metrics.recall_curve(qrels, rankings),
             excluded=excluded, failures=failures[:MAX_FAILURES], failure_count=len(failures), first_relevant=firsts, notes=notes,
             index={**info, "docs": [str(d) for d in docs]}, seconds=time.perf_counter() - clock))
+    compare_to_hybrid(results, per_query)
     return results

@@ -76,3 +76,16 @@ def first_relevant(relevant: Mapping[str, int], ranking: Sequence[str]) -> int |
         if relevant.get(unit, 0) > 0:
             return rank
     return None
+
+
+def paired_p(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Two-sided paired t-test p-value of per-query scores a vs b over their common queries (1.0 if identical)."""
+    from scipy.stats import ttest_rel
+
+    queries = sorted(set(a) & set(b))
+    diffs = [a[q] - b[q] for q in queries]
+    if len(queries) < 2 or not any(diffs):
+        return 1.0
+    if len(set(diffs)) == 1:  # the same non-zero difference everywhere: no variance, certainly different
+        return 0.0
+    return float(ttest_rel([a[q] for q in queries], [b[q] for q in queries]).pvalue)

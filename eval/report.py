@@ -66,12 +66,18 @@ def headline(key: str, anchors: dict[str, Any], unit: str) -> str:
 
 
 def verdict(results: list[ModeResult], metric: str) -> str:
-    """Whether hybrid beats both single retrievers on `metric`, in words."""
-    by_mode = {r.mode: r.metrics[metric] for r in results}
+    """Whether hybrid beats both single retrievers on `metric`, with the differences and paired-test p-values."""
+    by_mode = {r.mode: r for r in results}
     if not {"hybrid", "bm25", "dense"} <= set(by_mode):
         return "n/a"
-    behind = [m for m in ("bm25", "dense") if by_mode["hybrid"] <= by_mode[m]]
-    return "yes" if not behind else "no (" + ", ".join(f"{m} {by_mode[m]:.3f} ≥ hybrid {by_mode['hybrid']:.3f}" for m in behind) + ")"
+    hybrid = by_mode["hybrid"]
+    parts = []
+    for mode in ("bm25", "dense"):
+        diff = hybrid.metrics[metric] - by_mode[mode].metrics[metric]
+        p = hybrid.versus.get(mode, {}).get(metric, {}).get("p")
+        parts.append(f"{diff:+.4f} vs {mode}" + (f" (p={p:.2f})" if p is not None else ""))
+    beats = all(hybrid.metrics[metric] > by_mode[m].metrics[metric] for m in ("bm25", "dense"))
+    return ("yes: " if beats else "**no**: ") + ", ".join(parts)
 
 
 def _targets_table(runs: list[dict[str, Any]], anchors: dict[str, Any]) -> list[str]:
@@ -175,7 +181,8 @@ def write(report: Path) -> Path:
             "Metrics from ranx. BEIR sets are judged per document (a document scores as its best passage); gold sets "
             "per passage (a passage is relevant when it contains an answer span, whitespace collapsed). "
             "Unanswerable questions are not scored. The first `candidates` passages of each list are exactly what "
-            "`quarry search` returns.", "",
+            "`quarry search` returns. In the last column p is a two-sided paired t-test over the queries: "
+            "p ≥ 0.05 means the difference is within the noise of this set.", "",
             "## Targets and whether hybrid beats both single retrievers", ""]
     out += _targets_table(runs, anchors)
     for run in runs:

@@ -109,6 +109,10 @@ def test_report_has_a_table_per_mode_saved_failures_and_a_plot(toy_run):
     # q3's judged document (d2) never comes back from BM25; q2 found d1 first, so it is no failure
     assert [f["id"] for f in bm25["failures"]] == ["q3"] and bm25["failures"][0]["first"] == "d3 Cherries"
     assert bm25["first_relevant"] == {"q1": 1, "q2": 1, "q3": None, "q4": 1}
+    hybrid = saved["results"][2]
+    assert set(hybrid["versus"]) == {"bm25", "dense"} and not bm25["versus"]
+    vs = hybrid["versus"]["bm25"]["ndcg@10"]
+    assert vs["diff"] == pytest.approx(hybrid["metrics"]["ndcg@10"] - bm25["metrics"]["ndcg@10"]) and 0 <= vs["p"] <= 1
     png = report.with_name("REPORT-recall.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

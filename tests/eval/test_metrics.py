@@ -95,3 +95,17 @@ def test_first_relevant():
     assert first_relevant({"d20": 1}, RUN["q3"]) == 6
     assert first_relevant({"x": 1}, RUN["q3"]) is None
     assert first_relevant({"d1": 0}, ["d1"]) is None
+
+
+def test_paired_p_by_hand():
+    from scipy.stats import t as student_t
+
+    from eval.metrics import paired_p
+
+    a = {"q1": 0.5, "q2": 0.7, "q3": 0.9}
+    b = {"q1": 0.4, "q2": 0.4, "q3": 0.4}
+    # differences 0.1, 0.3, 0.5: mean 0.3, sample sd 0.2, t = 0.3 / (0.2 / sqrt(3)), 2 degrees of freedom
+    t = 0.3 / (0.2 / 3 ** 0.5)
+    assert paired_p(a, b) == pytest.approx(2 * student_t.sf(t, 2))
+    assert paired_p(a, a) == 1.0
+    assert paired_p(a, {q: v - 0.1 for q, v in a.items()}) == 0.0

@@ -14,8 +14,10 @@ def result(mode: str, ndcg: float, failures=()) -> ModeResult:
 
 def test_verdict_names_the_retriever_hybrid_does_not_beat():
     rs = [result("bm25", 0.40), result("dense", 0.20), result("hybrid", 0.35)]
-    assert report.verdict(rs, "ndcg@10") == "no (bm25 0.400 ≥ hybrid 0.350)"
-    assert report.verdict([result("bm25", 0.3), result("dense", 0.2), result("hybrid", 0.35)], "ndcg@10") == "yes"
+    rs[2].versus = {"bm25": {"ndcg@10": {"diff": -0.05, "p": 0.5}}, "dense": {"ndcg@10": {"diff": 0.15, "p": 0.01}}}
+    assert report.verdict(rs, "ndcg@10") == "**no**: -0.0500 vs bm25 (p=0.50), +0.1500 vs dense (p=0.01)"
+    rs = [result("bm25", 0.3), result("dense", 0.2), result("hybrid", 0.35)]
+    assert report.verdict(rs, "ndcg@10") == "yes: +0.0500 vs bm25, +0.1500 vs dense"
     assert report.verdict([result("bm25", 0.3)], "ndcg@10") == "n/a"
 
 
@@ -30,7 +32,7 @@ def test_report_puts_anchors_targets_and_failures_beside_the_numbers(tmp_path):
     assert "quarry eval --dataset cisi --report REPORT.md" in text
     assert "| *rank-bm25, whole documents (shared/datasets/README.md)* | 0.366 |  | 0.418 |" in text
     assert "| *target (hybrid)* | 0.400 |" in text
-    assert "| cisi/test | nDCG@10 | 0.400 | 0.350 | 0.400 | 0.200 | **no** | no (bm25 0.400 ≥ hybrid 0.350) |" in text
+    assert "| cisi/test | nDCG@10 | 0.400 | 0.350 | 0.400 | 0.200 | **no** | **no**: -0.0500 vs bm25, +0.1500 vs dense |" in text
     assert "| q7 | What is a thesaurus \\| really? | 28 Thesauri | 35 Indexing | not in top 100 |" in text
     assert (tmp_path / "REPORT-recall.png").read_bytes()[:4] == b"\x89PNG"
 
