@@ -45,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
     Setting("port", 7860, "port `quarry serve` listens on"),
     Setting("auth", "", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)"),
+    Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -77,6 +78,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)  # a password: kept out of reprs and logs
+    eval_cache: str = ".quarry/eval-cache"
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
