@@ -159,8 +159,11 @@ def compare_to_hybrid(results: list[ModeResult], per_query: dict[str, metrics.Sc
 
 
 def _say(progress: Progress | None, msg: str) -> None:
-    if progress:
-        progress(msg)
+    """One progress line, whether `progress` is a plain callable or the indexer's bar reporter."""
+    if progress is None:
+        return
+    note = getattr(progress, "note", None)
+    note(msg) if callable(note) else progress(msg)
 
 
 def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus: str = "corpus.jsonl",
