@@ -41,6 +41,14 @@ def add_setting_flags(parser: argparse.ArgumentParser, *names: str) -> None:
                             help=f"{s.help} (default {s.default}; env QUARRY_{name.upper()})")
 
 
+BACKEND_SETTINGS = ("backend", "milvus_uri", "milvus_token", "milvus_collection")
+
+
+def add_backend_flags(parser: argparse.ArgumentParser) -> None:
+    """--backend local|milvus, --milvus-uri, --milvus-token, --milvus-collection (for every command that opens an index)."""
+    add_setting_flags(parser, *BACKEND_SETTINGS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="quarry", description="Search and question answering with exact citations over long reports.")
     parser.add_argument("--version", action="version", version=f"quarry {__version__}")

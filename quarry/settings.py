@@ -6,6 +6,7 @@ Library code receives a `Settings` object and never reads the environment itself
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
@@ -44,6 +45,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
     Setting("port", 7860, "port `quarry serve` listens on"),
     Setting("auth", "", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)"),
+    Setting("backend", "local", "storage backend: local (plain files in --index) or milvus (Milvus Lite file or server at --milvus-uri)"),
+    Setting("milvus_uri", ".quarry/milvus.db", "Milvus: a file path for Milvus Lite, or http://host:19530 for a Milvus server or cluster"),
+    Setting("milvus_token", "", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)"),
+    Setting("milvus_collection", "quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -75,6 +80,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)  # a password: kept out of reprs and logs
+    backend: str = "local"
+    milvus_uri: str = ".quarry/milvus.db"
+    milvus_token: str = field(default="", repr=False)  # a secret, like auth
+    milvus_collection: str = "quarry"
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -139,5 +148,9 @@ def validate(s: Settings) -> None:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
     if not 0 < s.port < 65536:
         raise UsageError(f"port must be between 1 and 65535, not {s.port}")
+    if s.backend not in {"local", "milvus"}:
+        raise UsageError(f"backend must be local or milvus, not {s.backend!r}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", s.milvus_collection):
+        raise UsageError(f"milvus_collection must be letters, digits and underscores, not {s.milvus_collection!r}")
     if s.auth and (":" not in s.auth or not s.auth.split(":", 1)[0] or not s.auth.split(":", 1)[1]):
         raise UsageError("auth must look like USER:PASS (both parts non-empty)")
