@@ -168,7 +168,12 @@ class Searcher:
 
 
 def open_index(path: str | Path | None = None, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:
-    """Open an index directory for searching (checksums verified unless settings.verify is off)."""
+    """Open an index for searching: the local build folder (checksums verified unless settings.verify is
+    off), or with settings.backend == "milvus" the Milvus collections at settings.milvus_uri."""
     settings = settings or Settings()
+    if settings.backend == "milvus":
+        from search.backends import milvus
+
+        return Searcher(milvus.load(settings), settings, embedder)
     index = load(Path(path or settings.index), verify=settings.verify)
     return Searcher(index, settings, embedder)
