@@ -146,11 +146,17 @@ def sync(index: Path, settings: Settings, progress: Callable[[str], None] | None
                 summary.chunks_written += len(batch)
         glossary_file = folder / fmt.GLOSSARY
         glossary = json.loads(glossary_file.read_text(encoding="utf-8")) if glossary_file.is_file() else {}
-        meta = {"manifest": manifest, "glossary": glossary, "layout": layout}
+        meta = {"manifest": manifest, "glossary": glossary, "layout": layout,
+                "stamp": {"build": folder.name, "synced_at": time.time()}}  # written last: readers reopen on a new stamp
+        if not (todo or gone or summary.recreated):
+            meta.pop("stamp")
         client.delete(n["meta"], filter='doc_id in ["manifest", "glossary"]')
         client.insert(n["meta"], [{"key": f"{k}#{i:05d}", "doc_id": k, "piece": i, "body": body, "stub": [0.0] * mv.STUB_DIM}
-                                  for k, v in meta.items() if k != "layout" or summary.recreated
+                                  for k, v in meta.items() if k not in ("layout", "stamp") or summary.recreated
                                   for i, body in enumerate(mv.pieces(json.dumps(v, ensure_ascii=False)))])
+        if "stamp" in meta:
+            client.upsert(n["meta"], [{"key": "stamp#00000", "doc_id": "stamp", "piece": 0,
+                                       "body": json.dumps(meta["stamp"]), "stub": [0.0] * mv.STUB_DIM}])
         try:
             client.flush(n["chunks"])
         except Exception:  # flush is optional (Milvus Lite persists on write)

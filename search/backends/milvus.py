@@ -182,6 +182,15 @@ def chunk_from_row(row: dict[str, Any]) -> Chunk:
                  row["kind"])
 
 
+def version(settings: Settings) -> str:
+    """The stamp of the last sync that changed the index ("" if none): a cheap check for a newer index."""
+    try:
+        rows = connect(settings).query(names(settings)["meta"], filter='key == "stamp#00000"', output_fields=["body"])
+    except Exception:
+        return ""
+    return rows[0]["body"] if rows else ""
+
+
 CHUNK_FIELDS = ["chunk_id", "doc_id", "seq", "section", "heading", "heading_path", "text",
                 "char_start", "char_end", "page_start", "page_end", "kind"]
 
