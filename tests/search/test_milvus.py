@@ -172,6 +172,21 @@ def test_cli_index_and_search_with_backend_milvus(tmp_path, milvus_uri, capsys, 
     assert "backend must be local or milvus" in capsys.readouterr().err
 
 
+class _Memo:
+    """The real embedder with a cache of the query vectors it has made."""
+
+    def __init__(self, embedder):
+        self.inner, self.model_id, self.count_tokens, self.cache = embedder, embedder.model_id, embedder.count_tokens, {}
+
+    def embed(self, texts):
+        import numpy as np
+
+        missing = [t for t in texts if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.inner.embed(missing)))
+        return np.stack([self.cache[t] for t in texts])
+
+
 def _gold() -> list[dict]:
     with (ROOT / "eval" / "gold" / "seed.jsonl").open(encoding="utf-8") as f:
         return [q for q in map(json.loads, f) if q["answerable"]]
@@ -182,11 +197,12 @@ def test_parity_with_the_local_backend_on_the_seed_gold_questions(real_index, re
     """Real model: top passage agreement between local (FAISS + numpy BM25) and Milvus, per mode."""
     settings = replace(real_index, backend="milvus", milvus_uri=milvus_uri, milvus_collection="seed_real")
     sync(Path(real_index.index), settings)
-    remote = open_index(None, settings, real_searcher.dense.embedder)
+    embedder = _Memo(real_searcher.dense.embedder)  # each question embedded once for both backends and modes
+    local, remote = open_index(real_index.index, real_index, embedder), open_index(None, settings, embedder)
     gold = _gold()
     agree = {}
     for mode in ("dense", "bm25", "hybrid"):
-        same = sum(real_searcher.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id
+        same = sum(local.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id
                    == remote.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id for q in gold)
         agree[mode] = same / len(gold)
     with capsys.disabled():
