@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # Milvus's gRPC client: keepalive chatter is not the user's business
     try:
         flags = {s.name: getattr(args, s.name, None) for s in SETTINGS}
         settings = resolve(flags, os.environ)

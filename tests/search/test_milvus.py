@@ -210,3 +210,24 @@ def test_parity_with_the_local_backend_on_the_seed_gold_questions(real_index, re
               + ", ".join(f"{m} {v:.3f}" for m, v in agree.items()))
     assert agree["dense"] >= 0.95  # the same vectors and exact inner product: only ties may differ
     assert agree["hybrid"] >= 0.6 and agree["bm25"] >= 0.5  # Milvus's analyzer is not ours
+
+
+def test_a_served_index_follows_a_finished_milvus_sync(tmp_path, milvus_uri):
+    from search.live import LiveIndex
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "ciw-cardiff-performance-review-2018-19.txt", corpus)
+    local = Settings(index=str(tmp_path / "index"), model="hash")
+    settings = replace(local, backend="milvus", milvus_uri=milvus_uri, milvus_collection="live")
+    build_index([corpus], local)
+    sync(Path(local.index), settings)
+    live = LiveIndex(local.index, settings)
+    first = live.current()
+    assert set(first.doc_infos) == {"ciw-cardiff-performance-review-2018-19"}
+    assert live.current() is first  # no sync since: the same searcher
+    shutil.copy(CORPUS / "ciw-wrexham-performance-review-2019-20.txt", corpus)
+    build_index([corpus], local)
+    sync(Path(local.index), settings)
+    live._checked = 0.0  # skip the few seconds' wait between looks at Milvus
+    assert set(live.current().doc_infos) == {"ciw-cardiff-performance-review-2018-19", "ciw-wrexham-performance-review-2019-20"}
