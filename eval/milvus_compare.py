@@ -137,10 +137,9 @@ def main() -> None:
     args = p.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     embedder = Memo(load_embedder(Settings().model))
-    results = {"seed": seed(args.work, embedder, args.rounds)}
+    print(json.dumps({"seed": seed(args.work, embedder, args.rounds)}), flush=True)  # one JSON line per data set
     if args.cisi:
-        results["cisi"] = cisi(args.work, args.cisi, embedder)
-    print(json.dumps(results, indent=1))
+        print(json.dumps({"cisi": cisi(args.work, args.cisi, embedder)}), flush=True)
 
 
 if __name__ == "__main__":
