@@ -84,11 +84,11 @@ def _jsonl(path: Path):
             yield json.loads(line)
 
 
-def sync(index: Path, settings: Settings, progress: Callable[[str], None] | None = None) -> SyncSummary:
-    """Make the Milvus collections match the current local build of `index`."""
+def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
+    """Make the Milvus collections match the current local build of `index` (progress: a Reporter or a callable)."""
     from quarry import index_format as fmt
 
-    say = progress or (lambda msg: None)
+    say: Callable[[str], None] = getattr(progress, "note", progress) or (lambda msg: None)
     t0 = time.perf_counter()
     folder = fmt.build_dir(index)
     manifest = fmt.read_manifest(folder, verify=True)

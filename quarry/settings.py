@@ -26,6 +26,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("device", "auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ..."),
     Setting("batch_size", 32, "passages per embedding batch"),
     Setting("max_chunk_tokens", 200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)"),
+    Setting("max_file_mb", 64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)"),
     Setting("overlap_sentences", 1, "sentences repeated between neighbouring windows of a long section"),
     Setting("k", 10, "results per query"),
     Setting("max_k", 1000, "largest k accepted"),
@@ -49,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("milvus_uri", ".quarry/milvus.db", "Milvus: a file path for Milvus Lite, or http://host:19530 for a Milvus server or cluster"),
     Setting("milvus_token", "", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)"),
     Setting("milvus_collection", "quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)"),
+    Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -61,6 +63,7 @@ class Settings:
     device: str = "auto"
     batch_size: int = 32
     max_chunk_tokens: int = 200
+    max_file_mb: float = 64.0
     overlap_sentences: int = 1
     k: int = 10
     max_k: int = 1000
@@ -84,6 +87,7 @@ class Settings:
     milvus_uri: str = ".quarry/milvus.db"
     milvus_token: str = field(default="", repr=False)  # a secret, like auth
     milvus_collection: str = "quarry"
+    eval_cache: str = ".quarry/eval-cache"
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -144,6 +148,8 @@ def validate(s: Settings) -> None:
         raise UsageError("alpha must be between 0 and 1")
     if s.max_chunk_tokens < 16:
         raise UsageError("max_chunk_tokens must be at least 16")
+    if s.max_file_mb < 0:
+        raise UsageError("max_file_mb must be 0 (no limit) or more")
     if s.batch_size < 1 or s.candidates < 1 or s.rrf_k < 1:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
     if not 0 < s.port < 65536:
