@@ -48,4 +48,9 @@ def cached_index(name: str, sources: list[Source], settings: Settings, progress:
     folder = Path(settings.eval_cache) / f"{slug(name)}-{cache_key(sources, settings)[:16]}"
     indexed = replace(settings, index=str(folder))
     build_from_sources(sources, indexed, progress=progress)
+    if settings.backend == "milvus":  # one collection per cached index, synced from the local build
+        from indexer.milvus_sync import sync
+
+        indexed = replace(indexed, milvus_collection=f"{settings.milvus_collection}_{slug(name).replace('-', '_')}_{folder.name[-16:]}")
+        sync(folder, indexed, progress)
     return indexed

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from quarry.errors import UsageError
 
-SETTING_FLAGS = ("model", "device", "batch_size", "max_chunk_tokens", "fusion", "candidates", "rrf_k", "alpha", "eval_cache")
+SETTING_FLAGS = ("model", "device", "batch_size", "max_chunk_tokens", "fusion", "candidates", "rrf_k", "alpha", "eval_cache",
+                 "backend", "milvus_uri", "milvus_collection")
 
 
 def register(sub) -> None:
@@ -33,6 +34,7 @@ def register(sub) -> None:
     p.add_argument("--report", type=Path, metavar="FILE.md", help="save results beside FILE.md and rebuild the report and its Recall@k plot")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     add_setting_flags(p, *SETTING_FLAGS)
+    add_setting_flags(p, "milvus_token")  # not in SETTING_FLAGS: never written into a report
 
 
 def command_line(args) -> str:

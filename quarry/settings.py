@@ -6,6 +6,7 @@ Library code receives a `Settings` object and never reads the environment itself
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
@@ -22,7 +23,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("index", ".quarry/index", "index directory"),
     Setting("model", "all-MiniLM-L6-v2", "embedding model: the bundled default, a local sentence-transformers folder, or 'hash' (a fast fake for tests)"),
-    Setting("device", "cpu", "torch device for the embedding model"),
+    Setting("device", "auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ..."),
     Setting("batch_size", 32, "passages per embedding batch"),
     Setting("max_chunk_tokens", 200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)"),
     Setting("max_file_mb", 64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)"),
@@ -45,6 +46,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
     Setting("port", 7860, "port `quarry serve` listens on"),
     Setting("auth", "", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)"),
+    Setting("backend", "local", "storage backend: local (plain files in --index) or milvus (Milvus Lite file or server at --milvus-uri)"),
+    Setting("milvus_uri", ".quarry/milvus.db", "Milvus: a file path for Milvus Lite, or http://host:19530 for a Milvus server or cluster"),
+    Setting("milvus_token", "", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)"),
+    Setting("milvus_collection", "quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)"),
     Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
 )
 
@@ -55,7 +60,7 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 class Settings:
     index: str = ".quarry/index"
     model: str = "all-MiniLM-L6-v2"
-    device: str = "cpu"
+    device: str = "auto"
     batch_size: int = 32
     max_chunk_tokens: int = 200
     max_file_mb: float = 64.0
@@ -78,6 +83,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)  # a password: kept out of reprs and logs
+    backend: str = "local"
+    milvus_uri: str = ".quarry/milvus.db"
+    milvus_token: str = field(default="", repr=False)  # a secret, like auth
+    milvus_collection: str = "quarry"
     eval_cache: str = ".quarry/eval-cache"
 
     def with_(self, **changes: Any) -> "Settings":
@@ -145,5 +154,9 @@ def validate(s: Settings) -> None:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
     if not 0 < s.port < 65536:
         raise UsageError(f"port must be between 1 and 65535, not {s.port}")
+    if s.backend not in {"local", "milvus"}:
+        raise UsageError(f"backend must be local or milvus, not {s.backend!r}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", s.milvus_collection):
+        raise UsageError(f"milvus_collection must be letters, digits and underscores, not {s.milvus_collection!r}")
     if s.auth and (":" not in s.auth or not s.auth.split(":", 1)[0] or not s.auth.split(":", 1)[1]):
         raise UsageError("auth must look like USER:PASS (both parts non-empty)")
