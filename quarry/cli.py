@@ -21,6 +21,7 @@ COMMANDS = {
     "index": "quarry.commands.index",
     "search": "quarry.commands.search",
     "serve": "quarry.commands.serve",
+    "bench": "eval.bench.command",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quarry.embedders import Embedder
+from quarry.embedders import Embedder, query_compatible
 from quarry.errors import IndexCorrupt
 from search.bm25 import top_k
 from search.index import LoadedIndex
@@ -14,9 +14,9 @@ class DenseRetriever:
     name = "dense"
 
     def __init__(self, index: LoadedIndex, embedder: Embedder):
-        if embedder.model_id != index.model_id:
+        if not query_compatible(index.model_id, embedder.model_id):
             raise IndexCorrupt(f"the index was built with model {index.model_id}, but {embedder.model_id} is configured: "
-                               "rebuild with `quarry index` or set --model to the index's model")
+                               "rebuild with `quarry index`, set --model to the index's model, or leave --query-model empty")
         self.index = index
         self.embedder = embedder
 
