@@ -47,6 +47,16 @@ def _parse(args) -> tuple[list[int], tuple[str, ...]]:
     return sizes, parts
 
 
+def command_line(args) -> str:
+    """The `quarry bench ...` command these arguments came from (options as given or defaulted)."""
+    words = ["quarry", "bench", "--sizes", args.sizes, "--queries", str(args.queries)]
+    for flag in ("model", "query_model", "vectors_model", "parts", "workdir", "inspections", "out"):
+        value = getattr(args, flag, None)
+        if value:
+            words += ["--" + flag.replace("_", "-"), str(value)]
+    return shlex.join(words + (["--json"] if args.json else []))
+
+
 def run(args, settings) -> int:
     from eval.bench.corpus_index import INSPECTIONS
     from eval.bench.report import markdown
@@ -57,7 +67,7 @@ def run(args, settings) -> int:
     inspections = Path(args.inspections) if args.inspections else INSPECTIONS
     say = (lambda m: None) if args.json else (lambda m: print(f"quarry: bench: {m}", file=sys.stderr, flush=True))
     res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, say)
-    res.command = "quarry " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench", *sys.argv[1:]])
+    res.command = command_line(args)
     if args.json:
         for row in res.rows:
             print(json.dumps(row))
