@@ -25,6 +25,9 @@ def register(sub) -> None:
     p.add_argument("--vectors-model", default=None,
                    help="model that computes the cached corpus vectors (default: the int8 twin of --model)")
     p.add_argument("--parts", default="build,latency,ann,embed,cold", help="which measurements to run")
+    p.add_argument("--standins", action="store_true",
+                   help="passages whose vectors are not cached yet get stand-ins (a cached real vector plus noise) "
+                        "instead of being embedded now; the report says how many")
     p.add_argument("--notes", default=None, help="a Markdown file whose text goes into the report")
     add_setting_flags(p, "model", "query_model")
 
@@ -54,7 +57,7 @@ def command_line(args) -> str:
         value = getattr(args, flag, None)
         if value:
             words += ["--" + flag.replace("_", "-"), str(value)]
-    return shlex.join(words + (["--json"] if args.json else []))
+    return shlex.join(words + (["--standins"] if args.standins else []) + (["--json"] if args.json else []))
 
 
 def run(args, settings) -> int:
@@ -66,7 +69,7 @@ def run(args, settings) -> int:
     vectors_model = args.vectors_model or DEFAULT_VECTORS.get(settings.model, settings.model)
     inspections = Path(args.inspections) if args.inspections else INSPECTIONS
     say = (lambda m: None) if args.json else (lambda m: print(f"quarry: bench: {m}", file=sys.stderr, flush=True))
-    res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, say)
+    res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, args.standins, say)
     res.command = command_line(args)
     if args.json:
         for row in res.rows:

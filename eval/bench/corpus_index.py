@@ -42,12 +42,13 @@ def sources(items: list[Passage]) -> list[Source]:
                    text=p.text) for p in items]
 
 
-def cached_embedder(cache_dir: Path, model: str, compute_model: str) -> Embedder:
+def cached_embedder(cache_dir: Path, model: str, compute_model: str, standins: bool = False) -> Embedder:
     """An embedder reporting `model`'s id whose vectors come from the cache (computed by `compute_model`)."""
     if model == "hash" or model.startswith("hash-"):
         return load_embedder(model)
     cache = VectorCache(cache_dir / "vectors" / compute_model.replace("/", "_"))
-    return CachedEmbedder(cache, model_id_for(model), lambda: load_embedder(compute_model), token_counter(model))
+    return CachedEmbedder(cache, model_id_for(model), lambda: load_embedder(compute_model), token_counter(model),
+                          standins=standins)
 
 
 @dataclass
@@ -88,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vectors-model", required=True)
     p.add_argument("--inspections", type=Path, default=INSPECTIONS)
     p.add_argument("--ann-threshold", type=int, default=Settings().ann_threshold)
+    p.add_argument("--standins", action="store_true")
     a = p.parse_args(argv)
     shutil.rmtree(a.workdir / f"index-{a.size}", ignore_errors=True)  # a fresh build: every stage runs
-    embedder = cached_embedder(a.workdir, a.model, a.vectors_model)
+    embedder = cached_embedder(a.workdir, a.model, a.vectors_model, a.standins)
     settings = Settings(model=a.model, ann_threshold=a.ann_threshold)
     built = build_corpus(a.size, a.workdir, settings, embedder, a.inspections)
     again = build_from_sources(sources(load_passages(a.workdir, a.inspections, a.size)),
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"size": a.size, "index": str(built.index), "chunks": built.summary.chunks,
                       "documents": built.summary.documents, "embedded": built.summary.embedded,
                       "computed": getattr(embedder, "computed", built.summary.embedded),
+                      "standins": getattr(embedder, "standin_count", 0),
                       "stage_seconds": built.summary.seconds, "seconds": built.seconds,
                       "peak_rss_mb": built.peak_rss_mb, "disk_mb": built.disk_mb,
                       "reindex_embedded": again.embedded, "reindex_up_to_date": again.up_to_date}))

@@ -46,9 +46,9 @@ def markdown(res: BenchResult, notes: str = "") -> str:
                 "Throughput per stage in chunks/s (stage seconds in brackets). `embed` is served from the on-disk",
                 "vector cache when `computed` is 0 (the corpus vectors were computed once, earlier); see the embedding",
                 "table for model throughput.", ""]
-        out += _table(["chunks", *STAGES, "total s", "computed", "peak RSS MB", "disk MB", "re-index embeds"],
+        out += _table(["chunks", *STAGES, "total s", "computed", "stand-in vectors", "peak RSS MB", "disk MB", "re-index embeds"],
                       [[r["chunks"], *[f"{r['chunks_per_s'][s]:.0f} ({r['stage_seconds'][s]:.1f}s)" if r["stage_seconds"].get(s) else "–" for s in STAGES],
-                        r["seconds"], r["computed_vectors"], r["peak_rss_mb"], r["disk_mb"],
+                        r["seconds"], r["computed_vectors"], r.get("standin_vectors", 0), r["peak_rss_mb"], r["disk_mb"],
                         f"{r['reindex_embedded']} ({'up to date' if r['reindex_up_to_date'] else 'rebuilt'})"] for r in build])
     emb = [r for r in rows if r["kind"] == "embed"]
     if emb:

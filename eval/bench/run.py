@@ -43,9 +43,10 @@ class BenchResult:
     command: str = ""
 
 
-def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections: Path, ann_threshold: int) -> dict[str, Any]:
+def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections: Path, ann_threshold: int,
+           standins: bool = False) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "eval.bench.corpus_index", "--size", str(size), "--workdir", str(workdir), "--model", model,
-           "--vectors-model", vectors_model, "--inspections", str(inspections), "--ann-threshold", str(ann_threshold)]
+           "--vectors-model", vectors_model, "--inspections", str(inspections), "--ann-threshold", str(ann_threshold)] + (["--standins"] if standins else [])
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -54,7 +55,7 @@ def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections
 
 
 def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Settings, vectors_model: str,
-              parts: tuple[str, ...] = PARTS, inspections: Path = INSPECTIONS,
+              parts: tuple[str, ...] = PARTS, inspections: Path = INSPECTIONS, standins: bool = False,
               say: Callable[[str], None] = lambda m: None) -> BenchResult:
     """Build each size, time quarry and the baseline on the same queries; ANN, embedding, cold start once."""
     from search import open_index
@@ -67,11 +68,11 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
         index_dir = workdir / f"index-{size}"
         if "build" in parts or not index_dir.exists():
             say(f"building {size} chunks")
-            b = _build(size, workdir, model, vectors_model, inspections, settings.ann_threshold)
+            b = _build(size, workdir, model, vectors_model, inspections, settings.ann_threshold, standins)
             st = b["stage_seconds"]
             rate = {k: (b["chunks"] / v if v > 0 else None) for k, v in st.items()}
             res.rows.append({"kind": "build", "size": size, "mode": "build", "chunks": b["chunks"], "seconds": b["seconds"],
-                             "stage_seconds": st, "chunks_per_s": rate, "computed_vectors": b["computed"],
+                             "stage_seconds": st, "chunks_per_s": rate, "computed_vectors": b["computed"], "standin_vectors": b.get("standins", 0),
                              "peak_rss_mb": b["peak_rss_mb"], "disk_mb": b["disk_mb"],
                              "reindex_embedded": b["reindex_embedded"], "reindex_up_to_date": b["reindex_up_to_date"]})
         if not ({"latency", "ann"} & set(parts)):

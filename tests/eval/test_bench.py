@@ -115,3 +115,13 @@ def test_int8_query_model_searches_a_real_fp32_index(real_index, real_searcher):
     assert len({h.chunk.chunk_id for h in fast} & {h.chunk.chunk_id for h in slow}) >= 8
     with pytest.raises(IndexCorrupt):
         open_index(real_index.index, real_index.with_(query_model="hash")).search(q, k=3, mode="dense")
+
+
+def test_standins_are_unit_vectors_never_cached(tmp_path):
+    cache = VectorCache(tmp_path)
+    CachedEmbedder(cache, "real-id", HashEmbedder, HashEmbedder().count_tokens).embed(["alpha", "beta"])
+    e = CachedEmbedder(VectorCache(tmp_path), "real-id", HashEmbedder, HashEmbedder().count_tokens, standins=True)
+    out = e.embed(["alpha", "a text never embedded"])
+    assert e.computed == 0 and e.standin_count == 1 and len(VectorCache(tmp_path)) == 2
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(e.embed(["a text never embedded"])[0], out[1])  # deterministic
