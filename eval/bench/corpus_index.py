@@ -22,9 +22,10 @@ def load_passages(cache_dir: Path, folder: Path, size: int) -> list[Passage]:
     """The first `size` benchmark passages, from the cache file when it holds enough."""
     file = cache_dir / "passages.jsonl"
     if file.is_file():
-        rows = [json.loads(line) for line in file.open(encoding="utf-8")]
+        with file.open(encoding="utf-8") as f:
+            rows = [json.loads(line) for line, _ in zip(f, range(size))]
         if len(rows) >= size:
-            return [Passage(**r) for r in rows[:size]]
+            return [Passage(**r) for r in rows]
     made = passages(folder, size)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(".tmp")

@@ -56,7 +56,7 @@ def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections
 
 def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Settings, vectors_model: str,
               parts: tuple[str, ...] = PARTS, inspections: Path = INSPECTIONS, standins: bool = False,
-              say: Callable[[str], None] = lambda m: None) -> BenchResult:
+              ann_sizes: list[int] | None = None, say: Callable[[str], None] = lambda m: None) -> BenchResult:
     """Build each size, time quarry and the baseline on the same queries; ANN, embedding, cold start once."""
     from search import open_index
 
@@ -98,7 +98,7 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
                 res.rows.append({"kind": "latency", "engine": "baseline", "size": size, "chunks": n_chunks, "mode": f"{mode}-baseline",
                                  **stats, "speedup": latency.speedup(stats, ours[mode])})
             del base
-        if "ann" in parts and n_chunks >= 5000:
+        if "ann" in parts and (size in ann_sizes if ann_sizes is not None else n_chunks >= 5000):
             from eval.bench.ann import compare
 
             say(f"{size}: HNSW vs flat")
