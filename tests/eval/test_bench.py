@@ -125,3 +125,16 @@ def test_standins_are_unit_vectors_never_cached(tmp_path):
     assert e.computed == 0 and e.standin_count == 1 and len(VectorCache(tmp_path)) == 2
     assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
     np.testing.assert_array_equal(e.embed(["a text never embedded"])[0], out[1])  # deterministic
+
+
+def test_exact_dense_path_matches_faiss_flat(hash_index):
+    """The numpy path for flat indexes returns what FAISS IndexFlatIP returns."""
+    from search import open_index
+
+    s = open_index(hash_index.index, hash_index)
+    assert s.dense.exact
+    q = s.dense.embedder.embed(["children in care placements"])[0]
+    ours = s.dense.search("", 10, vector=q)
+    scores, ids = s.index.dense.search(q.reshape(1, -1), 10)
+    assert [i for i, _ in ours] == [int(i) for i in ids[0]] or np.allclose([v for _, v in ours], scores[0], atol=1e-6)
+    assert np.allclose([v for _, v in ours], scores[0], atol=1e-5)
