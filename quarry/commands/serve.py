@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
@@ -19,6 +18,7 @@ def register(sub) -> None:
 
 
 def _check_port_free(host: str, port: int) -> None:
+    import socket  # here, not at module level: `quarry --help` imports every command module
     from quarry.errors import QuarryError
 
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
