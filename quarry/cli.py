@@ -22,6 +22,7 @@ COMMANDS = {
     "search": "quarry.commands.search",
     "serve": "quarry.commands.serve",
     "eval": "eval.command",
+    "bench": "eval.bench.command",
 }
 
 

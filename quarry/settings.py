@@ -23,6 +23,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("index", ".quarry/index", "index directory"),
     Setting("model", "all-MiniLM-L6-v2", "embedding model: the bundled default, a local sentence-transformers folder, or 'hash' (a fast fake for tests)"),
+    Setting("query_model", "", "model that embeds queries: empty = the index's own; only the index model's int8 twin (all-MiniLM-L6-v2-int8, no torch) is accepted besides it"),
     Setting("device", "auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ..."),
     Setting("batch_size", 32, "passages per embedding batch"),
     Setting("max_chunk_tokens", 200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)"),
@@ -60,6 +61,7 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 class Settings:
     index: str = ".quarry/index"
     model: str = "all-MiniLM-L6-v2"
+    query_model: str = ""
     device: str = "auto"
     batch_size: int = 32
     max_chunk_tokens: int = 200

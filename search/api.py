@@ -44,7 +44,8 @@ class Searcher:
     def dense(self) -> DenseRetriever:
         """Loaded on first use, so keyword-only searches never import torch."""
         if self._dense is None:
-            embedder = self._embedder or load_embedder(self.index.manifest["model"]["spec"], self.settings.device, self.settings.batch_size)
+            spec = self.settings.query_model or self.index.manifest["model"]["spec"]
+            embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size)
             self._embedder = embedder
             self._dense = DenseRetriever(self.index, embedder)
         return self._dense

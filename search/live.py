@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from quarry import index_format as fmt
-from quarry.embedders import Embedder
+from quarry.embedders import Embedder, query_compatible
 from quarry.settings import Settings
 from search.api import Searcher, open_index
 
@@ -52,7 +52,7 @@ class LiveIndex:
                 old = self._searcher
                 embedder = old._embedder
                 fresh = open_index(folder, self.settings, embedder)
-                if embedder is not None and embedder.model_id != fresh.index.model_id:
+                if embedder is not None and not query_compatible(fresh.index.model_id, embedder.model_id):
                     fresh = open_index(folder, self.settings)
                 self._searcher, self._folder = fresh, folder
         return self._searcher

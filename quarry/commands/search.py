@@ -11,7 +11,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("search", help="search the index", description="Search the index; hybrid (BM25 + dense, RRF) by default.")
     p.add_argument("query", help="the question or keywords")
-    add_setting_flags(p, "k", "mode", "index", "fusion", "candidates")
+    add_setting_flags(p, "k", "mode", "index", "fusion", "candidates", "query_model")
     add_backend_flags(p)
     p.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
                    help="hard filter: doc, authority, year or type (repeat to combine)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
@@ -13,13 +12,14 @@ def register(sub) -> None:
 
     p = sub.add_parser("serve", help="serve the search page and JSON API",
                        description="Serve the search page and its JSON API (/api/search, /api/ask) from one index.")
-    add_setting_flags(p, "host", "port", "index", "k")
+    add_setting_flags(p, "host", "port", "index", "k", "query_model")
     add_backend_flags(p)
     p.add_argument("--auth", dest="auth", default=None, metavar="USER:PASS",
                    help="require this user and password for the page and the API (env QUARRY_AUTH)")
 
 
 def _check_port_free(host: str, port: int) -> None:
+    import socket  # here, not at module level: `quarry --help` imports every command module
     from quarry.errors import QuarryError
 
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET

@@ -1,0 +1,130 @@
+"""`run_bench`: every measurement of `quarry bench`, as rows (one per size and mode) plus context."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from eval.bench import latency
+from eval.bench.corpus_index import INSPECTIONS, load_passages
+from quarry.settings import Settings
+
+PARTS = ("build", "latency", "ann", "embed", "cold")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def machine() -> dict[str, Any]:
+    """nproc, CPU model, RAM and the load average right now (a shared machine overstates latency)."""
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines() if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) / 1024 / 1024 for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), 0.0)
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem, 1), "load_avg": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+@dataclass
+class BenchResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    machine_start: dict[str, Any] = field(default_factory=dict)
+    machine_end: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
+
+
+def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections: Path, ann_threshold: int,
+           standins: bool = False) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "eval.bench.corpus_index", "--size", str(size), "--workdir", str(workdir), "--model", model,
+           "--vectors-model", vectors_model, "--inspections", str(inspections), "--ann-threshold", str(ann_threshold)] + (["--standins"] if standins else [])
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"building the {size}-chunk corpus failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Settings, vectors_model: str,
+              parts: tuple[str, ...] = PARTS, inspections: Path = INSPECTIONS, standins: bool = False,
+              ann_sizes: list[int] | None = None, say: Callable[[str], None] = lambda m: None) -> BenchResult:
+    """Build each size, time quarry and the baseline on the same queries; ANN, embedding, cold start once."""
+    from search import open_index
+
+    res = BenchResult(machine_start=machine())
+    queries = latency.load_queries(n_queries)
+    model = settings.model
+    index_dir: Path | None = None
+    for size in sizes:
+        index_dir = workdir / f"index-{size}"
+        if "build" in parts or not index_dir.exists():
+            say(f"building {size} chunks")
+            b = _build(size, workdir, model, vectors_model, inspections, settings.ann_threshold, standins)
+            st = b["stage_seconds"]
+            rate = {k: (b["chunks"] / v if v > 0 else None) for k, v in st.items()}
+            res.rows.append({"kind": "build", "size": size, "mode": "build", "chunks": b["chunks"], "seconds": b["seconds"],
+                             "stage_seconds": st, "chunks_per_s": rate, "computed_vectors": b["computed"], "standin_vectors": b.get("standins", 0),
+                             "peak_rss_mb": b["peak_rss_mb"], "disk_mb": b["disk_mb"],
+                             "reindex_embedded": b["reindex_embedded"], "reindex_up_to_date": b["reindex_up_to_date"]})
+        if not ({"latency", "ann"} & set(parts)):
+            continue
+        searcher = open_index(index_dir, settings)
+        embedder = searcher.dense.embedder  # the query model (settings.query_model may name the index model's int8 twin)
+        n_chunks = len(searcher.chunks)
+        if "latency" in parts:
+            say(f"{size}: timing quarry")
+            ours: dict[str, dict[str, float]] = {}
+            modes = ["bm25", "dense", "hybrid"] + (["ask"] if hasattr(searcher, "ask") else [])
+            for mode in modes:
+                run = (lambda q: searcher.ask(q)) if mode == "ask" else (lambda q, m=mode: searcher.search(q, k=10, mode=m))
+                ours[mode] = latency.percentiles(latency.time_each(run, queries))
+                res.rows.append({"kind": "latency", "engine": "quarry", "size": size, "chunks": n_chunks, "mode": mode, **ours[mode]})
+            say(f"{size}: timing the baseline")
+            from indexer.build import lexical_text
+
+            base = latency.Baseline([lexical_text(c) for c in searcher.chunks], searcher.index.vectors, embedder.embed,
+                                    settings.bm25_k1, settings.bm25_b, settings.rrf_k, settings.candidates)
+            for mode, fn in (("bm25", base.bm25_search), ("dense", base.dense_search), ("hybrid", base.hybrid_search)):
+                stats = latency.percentiles(latency.time_each(fn, queries))
+                res.rows.append({"kind": "latency", "engine": "baseline", "size": size, "chunks": n_chunks, "mode": f"{mode}-baseline",
+                                 **stats, "speedup": latency.speedup(stats, ours[mode])})
+            del base
+        if "ann" in parts and (size in ann_sizes if ann_sizes is not None else n_chunks >= 5000):
+            from eval.bench.ann import compare
+
+            say(f"{size}: HNSW vs flat")
+            qv = embedder.embed(queries)
+            for row in compare(searcher.index.vectors, qv):
+                res.rows.append({"kind": "ann", "size": size, "chunks": n_chunks, "mode": "ann", **row})
+    if "embed" in parts and not model.startswith("hash"):
+        from eval.bench.embedspeed import throughput
+
+        say("embedding throughput on 500 passages")
+        texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [500]))[:500]]
+        for row in throughput(texts):
+            res.rows.append({"kind": "embed", "size": len(texts), "mode": "embed", **row})
+    if "cold" in parts and index_dir is not None:
+        from eval.bench import coldstart
+
+        say("cold starts")
+        q = queries[0] if queries else "children in care"
+        extra = {"QUARRY_QUERY_MODEL": settings.query_model} if getattr(settings, "query_model", "") else None
+        size = sizes[-1]
+        res.rows.append({"kind": "cold", "size": size, "mode": "cold", "what": "quarry --help", "seconds": coldstart.help_seconds()})
+        for mode in ("bm25", "hybrid"):
+            res.rows.append({"kind": "cold", "size": size, "mode": "cold", "what": f"quarry search --mode {mode}",
+                             "seconds": coldstart.search_seconds(index_dir, q, mode, extra)})
+        res.rows.append({"kind": "cold", "size": size, "mode": "cold", "what": "quarry serve until the first /api/search 200",
+                         "seconds": coldstart.serve_seconds(index_dir, q, extra_env=extra)})
+    res.machine_end = machine()
+    return res
+
