@@ -138,3 +138,15 @@ def test_exact_dense_path_matches_faiss_flat(hash_index):
     scores, ids = s.index.dense.search(q.reshape(1, -1), 10)
     assert [i for i, _ in ours] == [int(i) for i in ids[0]] or np.allclose([v for _, v in ours], scores[0], atol=1e-6)
     assert np.allclose([v for _, v in ours], scores[0], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_single_query_on_one_thread_matches_batch_and_restores_threads(real_searcher):
+    import torch
+
+    e = real_searcher.dense.embedder
+    before = torch.get_num_threads()
+    one = e.embed(["children in care"])
+    many = e.embed(["children in care", "care leavers", "a", "b", "c"])
+    assert torch.get_num_threads() == before
+    assert np.allclose(one[0], many[0], atol=1e-5)
