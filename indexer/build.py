@@ -21,6 +21,8 @@ import numpy as np
 from indexer import glossary, lexical, metadata, readers, store
 from indexer.chunks import chunk_section
 from indexer.normalise import NormalText, normalise
+from indexer.progress import Bars, Silent, as_progress
+from indexer.progress import Progress as Reporter
 from indexer.sections import detect_sections
 from quarry import index_format as fmt
 from quarry.analysis import terms
@@ -29,7 +31,7 @@ from quarry.errors import IndexCorrupt, IndexMissing, QuarryError
 from quarry.records import Chunk, DocInfo
 from quarry.settings import Settings
 
-Progress = Callable[[str], None]
+Progress = Reporter | Callable[[str], None]  # a Reporter draws per-stage bars; a callable gets one line per stage
 
 
 @dataclass
@@ -204,7 +206,7 @@ class Source:
     def fingerprint(self) -> str:
         """Content hash of the bytes (or text) and the catalogue entry: a change means re-processing."""
         data = self.path.read_bytes() if self.path is not None else (self.text or "").encode("utf-8")
-        return _hash(hashlib.sha256(data).hexdigest(), json.dumps(self.entry, sort_keys=True))
+        return _hash(hashlib.sha256(data).hexdigest(), json.dumps(self.entry, sort_keys=True), readers.TEXT_VERSION)
 
     def read(self) -> readers.RawDocument:
         if self.path is not None:
@@ -242,7 +244,7 @@ def build_index(paths: list[Path], settings: Settings, embedder: Embedder | None
 def build_from_sources(sources: list[Source], settings: Settings, embedder: Embedder | None = None,
                        progress: Progress | None = None, skipped: list[tuple[str, str]] | None = None) -> BuildSummary:
     """Index `sources` into `settings.index`, reusing unchanged documents and cached vectors."""
-    say = progress or (lambda msg: None)
+    report = as_progress(progress)
     index = Path(settings.index)
     summary = BuildSummary(index=str(index), skipped=list(skipped or []))
     clock = time.perf_counter()
@@ -255,10 +257,17 @@ def build_from_sources(sources: list[Source], settings: Settings, embedder: Embe
         count_tokens = None
         docs: dict[str, _Doc] = {}
         reused_docs: dict[str, dict[str, Any]] = {}
-        say(f"reading {len(sources)} document(s)")
-        for n, source in enumerate(sources, 1):
+        to_chunk: list[tuple[Source, readers.RawDocument, str, bool]] = []
+        reading = report.stage("reading", len(sources), "doc")
+        for source in sources:
+            reading.advance()
             try:
+                if source.path is not None:
+                    readers.check_size(source.path, settings.max_file_mb)
                 content_hash = source.fingerprint()
+            except readers.Unreadable as e:
+                summary.skipped.append((source.name, str(e)))
+                continue
             except FileNotFoundError:
                 summary.skipped.append((source.name, "file vanished before it could be read"))
                 continue
@@ -280,17 +289,24 @@ def build_from_sources(sources: list[Source], settings: Settings, embedder: Embe
                 continue
             if raw.note:
                 summary.notes.append(f"{source.name}: {raw.note}")
+            to_chunk.append((source, raw, content_hash, old is not None))
+        reading.close()
+        summary.seconds["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        chunking = report.stage("chunking", len(to_chunk), "doc")
+        for source, raw, content_hash, had_old in to_chunk:
             if count_tokens is None:
                 count_tokens = embedder.count_tokens if embedder else token_counter(settings.model)
             docs[source.doc_id] = _process(source.doc_id, source.name, raw, source.entry, count_tokens, settings, content_hash)
-            if old:
+            if had_old:
                 summary.changed += 1
             else:
                 summary.new += 1
-            if n % 50 == 0:
-                say(f"read {n}/{len(sources)}")
+            chunking.advance()
+        chunking.close()
+        del to_chunk
         summary.removed = len(set(old_docs) - set(docs) - set(reused_docs))
-        summary.seconds["read+chunk"] = time.perf_counter() - clock
+        summary.seconds["chunk"] = time.perf_counter() - clock
         summary.documents = len(docs) + len(reused_docs)
         if not summary.documents:
             raise QuarryError("no documents to index" + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
@@ -303,7 +319,7 @@ def build_from_sources(sources: list[Source], settings: Settings, embedder: Embe
             summary.reused_vectors = summary.chunks
             _note_inferred(summary, [DocInfo.from_dict(d) for d in reused_docs.values()])
             return summary
-        return _write(index, settings, model_id, embedder, docs, reused_docs, old_vectors, summary, say)
+        return _write(index, settings, model_id, embedder, docs, reused_docs, old_vectors, summary, report)
 
 
 def _note_inferred(summary: BuildSummary, infos: list[DocInfo]) -> None:
@@ -314,7 +330,7 @@ def _note_inferred(summary: BuildSummary, infos: list[DocInfo]) -> None:
 
 def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | None, docs: dict[str, _Doc],
            reused: dict[str, dict[str, Any]], old_vectors: dict[str, np.ndarray], summary: BuildSummary,
-           say: Progress) -> BuildSummary:
+           report: Reporter) -> BuildSummary:
     t0 = time.perf_counter()
     records: list[dict[str, Any]] = []
     chunk_rows: list[dict[str, Any]] = []
@@ -346,18 +362,19 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
     summary.reused_vectors = sum(1 for r in chunk_rows if r["embed_hash"] in old_vectors)
     new_vectors: dict[str, np.ndarray] = {}
     if todo:
-        say(f"embedding {len(todo)} chunk(s)")
         t_embed = time.perf_counter()
         model = embedder or load_embedder(settings.model, settings.device, settings.batch_size)
         if model.model_id != model_id:
             raise QuarryError(f"model id changed while indexing ({model_id} -> {model.model_id})")
         keys = list(todo)
-        batch = max(settings.batch_size * 8, 256)
+        batch = max(settings.batch_size * 4, 64)  # small enough for a live rate and ETA
+        embedding = report.stage("embedding", len(keys), "chunk")
         for start in range(0, len(keys), batch):
             part = keys[start:start + batch]
             for key, vec in zip(part, model.embed([todo[k] for k in part])):
                 new_vectors[key] = vec
-            say(f"embedded {min(start + batch, len(keys))}/{len(keys)}")
+            embedding.advance(len(part))
+        embedding.close()
         summary.embedded = len(todo)
         summary.seconds["embed"] = time.perf_counter() - t_embed
     dim = next(iter(new_vectors.values())).shape[0] if new_vectors else (next(iter(old_vectors.values())).shape[0] if old_vectors else 384)
@@ -377,6 +394,7 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
     summary.seconds["faiss"] = time.perf_counter() - t_faiss
 
     t_write = time.perf_counter()
+    report.note("writing the index")
     folder = store.new_build_dir(index)
     try:
         import faiss
@@ -418,5 +436,6 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
     return summary
 
 
-def stderr_progress(quiet: bool) -> Progress:
-    return (lambda msg: None) if quiet else (lambda msg: print(f"quarry: {msg}", file=sys.stderr, flush=True))
+def stderr_progress(quiet: bool) -> Reporter:
+    """Per-stage bars on stderr, or nothing for scripts (`--quiet`, `--json`)."""
+    return Silent() if quiet else Bars(sys.stderr)

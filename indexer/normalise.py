@@ -11,6 +11,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc except tab and newline
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+$", re.M)
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 _ENDS_SENTENCE = re.compile(r"""[.!?:;)"'\u201d\u2019*]\s*$""")
@@ -34,7 +35,7 @@ def clean(text: str) -> str:
     """Unicode NFC, Unix newlines, no trailing spaces, non-breaking spaces as spaces."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u00ad", "").replace("\ufeff", "")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
     return _SPACES.sub("", text)
 
 

@@ -1,6 +1,7 @@
 """Detect a document's structure: headings, the contents table, acronym lists, the letter closing.
 
 Works on normalised text (paragraphs separated by blank lines). Heading kinds recognised:
+Markdown "#" lines (how the .docx and .html readers mark headings too; the level is the markup's),
 numbered ("3.4.2 Fostering and Adoption", "5. REVIEW OF ..."), ALL CAPS lines, short title lines
 ("Well-being", "Prevention"), and lone bullet lines used as headings in letters ("- People").
 A contents table is its own section of kind "contents" and is not chunked.
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 
 from quarry.records import Section
 
+_ATX = re.compile(r"^(#{1,6})[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*$")  # Markdown; also how .docx and .html headings arrive
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
+_QUESTION_OR_VERDICT = re.compile(r"^([A-Z][^:?]{3,}?)(?:\?|: [a-z][a-z ]{1,30})$")
 _BULLET_HEADING = re.compile(r"^[-\u2022*\u25aa\u25cf]\s+(\S.*)$")
 _CONTENTS_LINE = re.compile(r"^(?:\S.{0,120}?)(?:\t+|\s*\.{3,}\s*|\s{2,})(?:\d{1,3})\s*$")
 _ACRONYM_LINE = re.compile(r"^[A-Z][A-Za-z&/]{1,11}\s*(?:\t+|\s+[-\u2013:=]\s+|\t*[-\u2013]\t*)\s*[A-Z(]")
@@ -66,10 +69,17 @@ class Heading:
     number: str | None
     title: str
     minor: bool  # a short unnumbered title nests under the previous unnumbered major heading
+    level: int | None = None  # given by the markup ("## Title" is level 2), not guessed
 
 
 def classify(line: str, lone: bool, next_text: str | None) -> Heading | None:
     """The heading on this line, or None. `next_text` is the following paragraph's first line."""
+    atx = _ATX.match(line)
+    if atx:
+        title = atx.group(2).strip()
+        numbered = _NUMBERED.match(title)
+        number, title = (numbered.group(1), numbered.group(2).strip()) if numbered else (None, title)
+        return Heading(number, title, False, len(atx.group(1)))
     if not lone or next_text is None:
         return None
     m = _NUMBERED.match(line)
@@ -89,6 +99,10 @@ def classify(line: str, lone: bool, next_text: str | None) -> Heading | None:
         return Heading(None, line, False)
     if _title_like(line) and not _mostly_digits(line) and (len(next_text.split()) >= 6 or _title_like(next_text.lstrip("-\u2022* "))):
         return Heading(None, line, len(line.split()) <= 3)
+    # inspection reports: "What needs to improve?" and "The experiences of children in care: good"
+    stem = _QUESTION_OR_VERDICT.match(line)
+    if stem and _title_like(stem.group(1), 12) and len(next_text.split()) >= 6:
+        return Heading(None, line, False)
     return None
 
 
@@ -186,6 +200,8 @@ def _title_of(label: str, number: str | None) -> str:
 
 def _level(h: Heading, stack: list[tuple[int, str | None, str, bool]], top_numbers: list[int]) -> tuple[int, bool]:
     """(nesting level, is local numbering) of a heading given the open ones."""
+    if h.level is not None:
+        return h.level, False
     sections = [e for e in stack if e[1] is not None and not e[3]]
     base = sections[-1][0] if sections else 0
     if h.number is not None:

@@ -21,6 +21,7 @@ COMMANDS = {
     "index": "quarry.commands.index",
     "search": "quarry.commands.search",
     "serve": "quarry.commands.serve",
+    "eval": "eval.command",
     "bench": "eval.bench.command",
 }
 
@@ -42,6 +43,14 @@ def add_setting_flags(parser: argparse.ArgumentParser, *names: str) -> None:
                             help=f"{s.help} (default {s.default}; env QUARRY_{name.upper()})")
 
 
+BACKEND_SETTINGS = ("backend", "milvus_uri", "milvus_token", "milvus_collection")
+
+
+def add_backend_flags(parser: argparse.ArgumentParser) -> None:
+    """--backend local|milvus, --milvus-uri, --milvus-token, --milvus-collection (for every command that opens an index)."""
+    add_setting_flags(parser, *BACKEND_SETTINGS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="quarry", description="Search and question answering with exact citations over long reports.")
     parser.add_argument("--version", action="version", version=f"quarry {__version__}")
@@ -61,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # Milvus's gRPC client: keepalive chatter is not the user's business
     try:
         flags = {s.name: getattr(args, s.name, None) for s in SETTINGS}
         settings = resolve(flags, os.environ)

@@ -224,10 +224,20 @@ def token_counter(spec: str):
     return load_embedder(spec).count_tokens
 
 
-def load_embedder(spec: str, device: str = "cpu", batch_size: int = 32) -> Embedder:
+def resolve_device(device: str) -> str:
+    """"auto" -> "cuda" when torch sees a GPU, else "cpu"; anything else as given."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_embedder(spec: str, device: str = "auto", batch_size: int = 32) -> Embedder:
+    """The embedder a model spec names (torch models on `device`: auto = cuda when present)."""
     if spec == ONNX_MODEL:
         return OnnxEmbedder(batch_size=batch_size)
     path = model_path(spec)
     if path is None:
         return HashEmbedder(int(spec.split("-")[1]) if "-" in spec else 384)
-    return SentenceTransformerEmbedder(path, device=device, batch_size=batch_size)
+    return SentenceTransformerEmbedder(path, device=resolve_device(device), batch_size=batch_size)

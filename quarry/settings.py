@@ -6,6 +6,7 @@ Library code receives a `Settings` object and never reads the environment itself
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
@@ -23,9 +24,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index", ".quarry/index", "index directory"),
     Setting("model", "all-MiniLM-L6-v2", "embedding model: the bundled default, a local sentence-transformers folder, or 'hash' (a fast fake for tests)"),
     Setting("query_model", "", "model that embeds queries: empty = the index's own; only the index model's int8 twin (all-MiniLM-L6-v2-int8, no torch) is accepted besides it"),
-    Setting("device", "cpu", "torch device for the embedding model"),
+    Setting("device", "auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ..."),
     Setting("batch_size", 32, "passages per embedding batch"),
     Setting("max_chunk_tokens", 200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)"),
+    Setting("max_file_mb", 64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)"),
     Setting("overlap_sentences", 1, "sentences repeated between neighbouring windows of a long section"),
     Setting("k", 10, "results per query"),
     Setting("max_k", 1000, "largest k accepted"),
@@ -45,6 +47,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
     Setting("port", 7860, "port `quarry serve` listens on"),
     Setting("auth", "", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)"),
+    Setting("backend", "local", "storage backend: local (plain files in --index) or milvus (Milvus Lite file or server at --milvus-uri)"),
+    Setting("milvus_uri", ".quarry/milvus.db", "Milvus: a file path for Milvus Lite, or http://host:19530 for a Milvus server or cluster"),
+    Setting("milvus_token", "", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)"),
+    Setting("milvus_collection", "quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)"),
+    Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -55,9 +62,10 @@ class Settings:
     index: str = ".quarry/index"
     model: str = "all-MiniLM-L6-v2"
     query_model: str = ""
-    device: str = "cpu"
+    device: str = "auto"
     batch_size: int = 32
     max_chunk_tokens: int = 200
+    max_file_mb: float = 64.0
     overlap_sentences: int = 1
     k: int = 10
     max_k: int = 1000
@@ -77,6 +85,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)  # a password: kept out of reprs and logs
+    backend: str = "local"
+    milvus_uri: str = ".quarry/milvus.db"
+    milvus_token: str = field(default="", repr=False)  # a secret, like auth
+    milvus_collection: str = "quarry"
+    eval_cache: str = ".quarry/eval-cache"
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -137,9 +150,15 @@ def validate(s: Settings) -> None:
         raise UsageError("alpha must be between 0 and 1")
     if s.max_chunk_tokens < 16:
         raise UsageError("max_chunk_tokens must be at least 16")
+    if s.max_file_mb < 0:
+        raise UsageError("max_file_mb must be 0 (no limit) or more")
     if s.batch_size < 1 or s.candidates < 1 or s.rrf_k < 1:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
     if not 0 < s.port < 65536:
         raise UsageError(f"port must be between 1 and 65535, not {s.port}")
+    if s.backend not in {"local", "milvus"}:
+        raise UsageError(f"backend must be local or milvus, not {s.backend!r}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", s.milvus_collection):
+        raise UsageError(f"milvus_collection must be letters, digits and underscores, not {s.milvus_collection!r}")
     if s.auth and (":" not in s.auth or not s.auth.split(":", 1)[0] or not s.auth.split(":", 1)[1]):
         raise UsageError("auth must look like USER:PASS (both parts non-empty)")

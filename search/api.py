@@ -13,6 +13,8 @@ from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import filters as filtering
 from search import fusion
+from search.backends.base import Backend
+from search.backends.local import LocalBackend
 from search.bm25 import BM25Retriever
 from search.dense import DenseRetriever
 from search.index import LoadedIndex, load
@@ -25,18 +27,17 @@ PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents 
 class Searcher:
     """An opened index: retrievers over it, built once, shared by every query."""
 
-    def __init__(self, index: LoadedIndex, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, index: LoadedIndex, settings: Settings, embedder: Embedder | None = None,
+                 backend: Backend | None = None):
         self.index = index
         self.settings = settings
         self._embedder = embedder
         self._dense: DenseRetriever | None = None
-        self.bm25 = BM25Retriever(index, settings.meta_weight)
+        self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
+        self.bm25 = BM25Retriever(index, settings.meta_weight)  # the local scorer (tests, parity checks)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
-        self._doc_rows: dict[str, np.ndarray] = {}
-        for row, c in enumerate(index.chunks):
-            self._doc_rows.setdefault(c.doc_id, []).append(row)  # type: ignore[arg-type]
-        self._doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in self._doc_rows.items()}
+        self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
         self.interpreter = Interpreter(self.doc_infos, index.glossary)
 
     @property
@@ -71,6 +72,10 @@ class Searcher:
     def mask(self, filters: Mapping[str, list[str] | str] | None) -> np.ndarray | None:
         return filtering.mask(filters, self.doc_infos, self.index.chunks)
 
+    def allowed(self, filters: Mapping[str, list[str] | str] | None) -> set[str] | None:
+        """The documents that pass the hard filters (None = all)."""
+        return filtering.allowed_docs(filters, self.doc_infos)
+
     def interpret(self, query: str) -> Interpretation:
         """What the query names (authority, year, document type, acronyms); empty when disabled."""
         if not self.settings.interpret:
@@ -88,8 +93,8 @@ class Searcher:
         k = self.settings.k if k is None else k
         mode = mode or self.settings.mode
         query = self.check(query, k, mode)
-        allowed = self.mask(filters)
-        if allowed is not None and not allowed.any():
+        allowed = self.allowed(filters)
+        if allowed is not None and not allowed:
             return []
         interp = self.interpret(query)
         lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
@@ -98,15 +103,19 @@ class Searcher:
         n = max(k, self.settings.candidates)
         ranked: dict[str, list[tuple[int, float]]] = {}
         fuse = mode == "hybrid" or preferred is not None
+        vector = self.dense.embedder.embed([dense_query])[0] if mode in ("dense", "hybrid") else None
+        if mode == "hybrid" and preferred is None and self.settings.fusion == "rrf":
+            order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
+            if order is not None:  # the store fused the two rankings itself (Milvus hybrid_search)
+                return self._hits(order, ranked)
         if mode in ("bm25", "hybrid"):
-            ranked["bm25"] = self.bm25.search(lexical_query, n if fuse else k, allowed, meta_query=query)
+            ranked["bm25"] = self.backend.lexical(lexical_query, n if fuse else k, allowed, meta_query=query)
             if preferred is not None:
-                ranked["bm25_preferred"] = self.bm25.search(lexical_query, n, preferred, meta_query=query)
-        if mode in ("dense", "hybrid"):
-            vector = self.dense.embedder.embed([dense_query])[0]
-            ranked["dense"] = self.dense.search(dense_query, n if fuse else k, allowed, vector=vector)
+                ranked["bm25_preferred"] = self.backend.lexical(lexical_query, n, preferred, meta_query=query)
+        if vector is not None:
+            ranked["dense"] = self.backend.dense(vector, n if fuse else k, allowed)
             if preferred is not None:
-                ranked["dense_preferred"] = self.dense.search(dense_query, n, preferred, vector=vector)
+                ranked["dense_preferred"] = self.backend.dense(vector, n, preferred)
         if not fuse:
             order = ranked[mode][:k]
         elif self.settings.fusion == "rrf" or mode != "hybrid":
@@ -115,20 +124,20 @@ class Searcher:
         else:
             fused = fusion.weighted(dict(ranked["dense"]), dict(ranked["bm25"]), self.settings.alpha)
             if preferred is not None:
-                fused = {row: score + PREFERENCE_BONUS * bool(preferred[row]) for row, score in fused.items()}
+                fused = {row: score + PREFERENCE_BONUS * (self.index.chunks[row].doc_id in preferred) for row, score in fused.items()}
             order = fusion.top(fused, k)
         return self._hits(order, ranked)
 
-    def _preferred(self, interp: Interpretation, allowed: np.ndarray | None) -> np.ndarray | None:
-        """Mask of chunks in the documents the query names (within the hard filters), or None."""
+    def _preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
+        """The documents the query names (within the hard filters), or None when that restricts nothing."""
         if not interp.docs:
             return None
-        preferred = np.zeros(len(self.index.chunks), dtype=bool)
-        for doc_id in interp.docs:
-            preferred[self._doc_rows.get(doc_id, np.zeros(0, dtype=np.int64))] = True
+        present = self._present
+        preferred = set(interp.docs) & present
         if allowed is not None:
             preferred &= allowed
-        if not preferred.any() or (allowed is not None and (preferred == allowed).all()) or preferred.all():
+        scope = present if allowed is None else (allowed & present)
+        if not preferred or preferred == scope:
             return None
         return preferred
 
@@ -160,7 +169,12 @@ class Searcher:
 
 
 def open_index(path: str | Path | None = None, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:
-    """Open an index directory for searching (checksums verified unless settings.verify is off)."""
+    """Open an index for searching: the local build folder (checksums verified unless settings.verify is
+    off), or with settings.backend == "milvus" the Milvus collections at settings.milvus_uri."""
     settings = settings or Settings()
+    if settings.backend == "milvus":
+        from search.backends import milvus
+
+        return Searcher(milvus.load(settings), settings, embedder)
     index = load(Path(path or settings.index), verify=settings.verify)
     return Searcher(index, settings, embedder)

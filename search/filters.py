@@ -1,4 +1,4 @@
-"""Hard filters by document, local authority, year and document type -> a boolean chunk mask."""
+"""Hard filters by document, local authority, year and document type -> a document set (or chunk mask)."""
 
 from __future__ import annotations
 
@@ -50,15 +50,27 @@ def _matches(doc: DocInfo, key: str, values: list[str]) -> bool:
     return any(_norm(v) == _norm(field) or v.strip().lower() == field.lower() for v in values)
 
 
-def mask(filters: Mapping[str, list[str] | str] | None, docs: Mapping[str, DocInfo], chunks: list[Chunk]) -> np.ndarray | None:
-    """Which chunks pass every filter (keys ANDed, repeated values ORed); None when unfiltered."""
+def allowed_docs(filters: Mapping[str, list[str] | str] | None, docs: Mapping[str, DocInfo]) -> set[str] | None:
+    """Which documents pass every filter (keys ANDed, repeated values ORed); None when unfiltered."""
     if not filters:
         return None
-    allowed_docs = set(docs)
+    allowed = set(docs)
     for raw_key, values in filters.items():
         key = KEYS.get(raw_key.lower())
         if key is None:
             raise UsageError(f"unknown filter key {raw_key!r} (known: {', '.join(sorted(set(KEYS.values())))})")
         vals = [values] if isinstance(values, str) else list(values)
-        allowed_docs &= {d for d, info in docs.items() if _matches(info, key, vals)}
-    return np.fromiter((c.doc_id in allowed_docs for c in chunks), dtype=bool, count=len(chunks))
+        allowed &= {d for d, info in docs.items() if _matches(info, key, vals)}
+    return allowed
+
+
+def rows_of(allowed: set[str] | None, chunks: list[Chunk]) -> np.ndarray | None:
+    """A document set as a boolean chunk mask (None stays None)."""
+    if allowed is None:
+        return None
+    return np.fromiter((c.doc_id in allowed for c in chunks), dtype=bool, count=len(chunks))
+
+
+def mask(filters: Mapping[str, list[str] | str] | None, docs: Mapping[str, DocInfo], chunks: list[Chunk]) -> np.ndarray | None:
+    """Which chunks pass every filter (keys ANDed, repeated values ORed); None when unfiltered."""
+    return rows_of(allowed_docs(filters, docs), chunks)

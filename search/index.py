@@ -47,10 +47,11 @@ class LoadedIndex:
     manifest: dict[str, Any]
     docs: dict[str, StoredDoc]
     chunks: list[Chunk]
-    vectors: np.ndarray  # memory-mapped (n, dim)
-    dense: Any  # faiss index
-    lexical: dict[str, TermMatrix]  # BM25 fields: "text", "meta"
+    vectors: np.ndarray  # memory-mapped (n, dim); empty (0, dim) for a Milvus index
+    dense: Any  # faiss index; None for a Milvus index
+    lexical: dict[str, TermMatrix]  # BM25 fields: "text", "meta"; empty for a Milvus index
     glossary: dict[str, str]
+    backend: Any = None  # a search.backends Backend when the chunks live elsewhere (Milvus); None = these files
 
     @property
     def model_id(self) -> str:

@@ -7,14 +7,15 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    from quarry.cli import add_setting_flags
+    from quarry.cli import add_backend_flags, add_setting_flags
 
     p = sub.add_parser("index", help="index documents (default: corpus/) into the index directory",
                        description="Index documents into an index directory; re-running processes only added or changed "
                                    "documents and drops deleted ones.")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to index (default: corpus/)")
-    add_setting_flags(p, "index", "model", "device", "batch_size", "max_chunk_tokens")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    add_setting_flags(p, "index", "model", "device", "batch_size", "max_chunk_tokens", "max_file_mb")
+    add_backend_flags(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars (for scripts)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
 
@@ -22,9 +23,15 @@ def run(args, settings) -> int:
     from indexer.build import build_index, stderr_progress
 
     paths = args.paths or [Path("corpus")]
-    summary = build_index(paths, settings, progress=stderr_progress(args.quiet or args.json))
+    say = stderr_progress(args.quiet or args.json)
+    summary = build_index(paths, settings, progress=say)
+    synced = None
+    if settings.backend == "milvus":  # the local build is the staging area; Milvus gets its changes
+        from indexer.milvus_sync import sync
+
+        synced = sync(Path(settings.index), settings, say)
     if args.json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+        print(json.dumps({**summary.to_dict(), **({"milvus": synced.to_dict()} if synced else {})}, ensure_ascii=False))
     else:
-        print("\n".join(summary.lines()))
+        print("\n".join(summary.lines() + ([synced.line()] if synced else [])))
     return 0

@@ -8,11 +8,12 @@ ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
 
 
 def register(sub) -> None:
-    from quarry.cli import add_setting_flags
+    from quarry.cli import add_backend_flags, add_setting_flags
 
     p = sub.add_parser("serve", help="serve the search page and JSON API",
                        description="Serve the search page and its JSON API (/api/search, /api/ask) from one index.")
     add_setting_flags(p, "host", "port", "index", "k", "query_model")
+    add_backend_flags(p)
     p.add_argument("--auth", dest="auth", default=None, metavar="USER:PASS",
                    help="require this user and password for the page and the API (env QUARRY_AUTH)")
 

@@ -62,3 +62,14 @@ def test_classify_rejects_sentences_salutations_and_addresses():
     assert classify("Source: NYAS Event July 2009", True, "x " * 10) is None
     assert classify("Well-being", False, "x " * 10) is None  # not a paragraph of its own
     assert classify("3.4.2 Fostering and Adoption", True, "The annual CSSIW inspection").number == "3.4.2"
+
+
+def test_markdown_and_inspection_report_headings():
+    text = normalise(["Intro paragraph of the report, which runs on for a good few words.\n\n"
+                      "What needs to improve?\n\nOversight of arrangements when care leavers move in and out of accommodation.\n\n"
+                      "The experiences and progress of children in care: good\n\nChildren in care live in stable homes with carers who know them.\n\n"
+                      "## Annex: data\n\nTables of figures follow here in the annex."]).text
+    titles = [s.title for s in detect_sections("d", text)]
+    assert titles == ["", "What needs to improve?", "The experiences and progress of children in care: good", "Annex: data"]
+    assert classify("Source: Welsh Government statistics: note", True, "x " * 10) is None
+    assert classify("Why does this matter to families in Wrexham and what should the council do about it now?", True, "x " * 10) is None

@@ -1,0 +1,1 @@
+"""Evaluation: gold sets, the BEIR-format harness, metrics and the report (`quarry eval`)."""

@@ -1,0 +1,56 @@
+"""Indexes built for evaluation, cached under `eval_cache` and keyed by everything they depend on.
+
+The key hashes each document's content, the model id, the chunking and BM25 settings and the source
+of the code that writes an index (indexer/ and the quarry modules it uses), so a cached index is
+reused only when a fresh build would be identical. The build itself is `build_from_sources`:
+the same indexer `quarry index` runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from indexer.build import Progress, Source, build_from_sources, slug
+from quarry.embedders import model_id_for
+from quarry.settings import Settings
+
+_ROOT = Path(__file__).resolve().parents[1]
+# Code whose change can change what an index holds (search/ only reads an index, so it is left out).
+INDEX_CODE = ("indexer/*.py", "quarry/analysis.py", "quarry/embedders.py", "quarry/index_format.py", "quarry/records.py")
+
+
+def code_hash() -> str:
+    """sha256 over the source of the modules that write an index."""
+    h = hashlib.sha256()
+    for pattern in INDEX_CODE:
+        for path in sorted(_ROOT.glob(pattern)):
+            h.update(path.relative_to(_ROOT).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(sources: list[Source], settings: Settings) -> str:
+    """Hash of the documents' contents and the settings and code an index depends on."""
+    h = hashlib.sha256()
+    for source in sorted(sources, key=lambda s: s.doc_id):
+        h.update(f"{source.doc_id}\x00{source.fingerprint()}\x00".encode("utf-8", "surrogatepass"))
+    h.update(json.dumps({"model": model_id_for(settings.model), "chunking": settings.chunking(),
+                         "lexical": settings.lexical(), "ann_threshold": settings.ann_threshold,
+                         "code": code_hash()}, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def cached_index(name: str, sources: list[Source], settings: Settings, progress: Progress | None = None) -> Settings:
+    """Build (or reuse) the index of `sources` in the cache; returns settings pointing at it."""
+    folder = Path(settings.eval_cache) / f"{slug(name)}-{cache_key(sources, settings)[:16]}"
+    indexed = replace(settings, index=str(folder))
+    build_from_sources(sources, indexed, progress=progress)
+    if settings.backend == "milvus":  # one collection per cached index, synced from the local build
+        from indexer.milvus_sync import sync
+
+        indexed = replace(indexed, milvus_collection=f"{settings.milvus_collection}_{slug(name).replace('-', '_')}_{folder.name[-16:]}")
+        sync(folder, indexed, progress)
+    return indexed

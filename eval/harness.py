@@ -1,0 +1,283 @@
+"""Run a data set through the real indexer and searcher and score every retrieval mode.
+
+The index is built by `build_from_sources` (cached, see eval/cache.py) and searched by
+`search.open_index(...).search`, the code path of `quarry search`. For each query the searcher's
+first `candidates` passages are taken exactly as `quarry search` returns them; when more are needed
+(documents of several passages, Recall@100) the list continues from a deeper search.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from eval import beir, gold, metrics
+from eval.cache import cached_index
+from indexer.build import Progress, file_sources
+from quarry.errors import QuarryError
+from quarry.embedders import model_id_for
+from quarry.records import Hit
+from quarry.settings import Settings
+
+MODES = ("bm25", "dense", "hybrid")
+FAILURE_RANK = 5  # a judged query whose first relevant result is below this rank is listed as a failure
+MAX_FAILURES = 200  # kept per mode in saved results
+
+
+@dataclass
+class ModeResult:
+    """The scores of one data set, split and retrieval mode."""
+
+    dataset: str
+    split: str
+    mode: str
+    unit: str  # what is judged: "document" (BEIR qrels) or "passage" (gold spans)
+    queries: int
+    metrics: dict[str, float]
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+    curve: dict[int, float] = field(default_factory=dict)  # mean Recall@k
+    excluded: dict[str, int] = field(default_factory=dict)  # questions not scored, by reason
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    failure_count: int = 0
+    first_relevant: dict[str, int | None] = field(default_factory=dict)  # query id -> rank (None: not found)
+    versus: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # hybrid only: {mode: {metric: {diff, p}}}
+    notes: list[str] = field(default_factory=list)
+    index: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def line(self) -> dict[str, Any]:
+        """The `--json` line: the issue's keys first, then extras."""
+        return {"dataset": self.dataset, "split": self.split, "mode": self.mode, "queries": self.queries,
+                **{m: round(v, 4) for m, v in self.metrics.items()}, "unit": self.unit,
+                "excluded": self.excluded, "by_kind": self.by_kind, "failures": self.failure_count,
+                "chunks": self.index.get("chunks"), "seconds": round(self.seconds, 1)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ModeResult":
+        d = dict(d)
+        d["curve"] = {int(k): v for k, v in d.get("curve", {}).items()}
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+class QueryMemo:
+    """The index's embedder, loaded on first use, remembering query vectors so that every mode
+    (and the second, deeper hybrid search) reuses one embedding per query."""
+
+    def __init__(self, spec: str, settings: Settings):
+        self.spec, self.settings = spec, settings
+        self.model_id = model_id_for(spec)
+        self._model = None
+        self._memo: dict[str, Any] = {}
+
+    @property
+    def model(self):
+        if self._model is None:
+            from quarry.embedders import load_embedder
+
+            self._model = load_embedder(self.spec, self.settings.device, self.settings.batch_size)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self.model.max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.model.count_tokens(texts)
+
+    def embed(self, texts: list[str]):
+        if len(texts) != 1:
+            return self.model.embed(texts)
+        if texts[0] not in self._memo:
+            self._memo[texts[0]] = self.model.embed(texts)
+        return self._memo[texts[0]]
+
+
+def ranked_hits(searcher, query: str, mode: str, depth: int) -> list[Hit]:
+    """Up to `depth` passages: `quarry search`'s own top `candidates`, then the rest of a deeper search.
+
+    Only hybrid needs two searches: its fusion depends on how many candidates it takes, while a
+    single retriever's top `candidates` are the head of its deeper list.
+    """
+    first = depth if mode != "hybrid" else min(depth, searcher.settings.candidates)
+    hits = searcher.search(query, k=first, mode=mode)
+    if depth <= first or len(hits) < first:
+        return hits
+    seen = {h.chunk.chunk_id for h in hits}
+    more = [h for h in searcher.search(query, k=depth, mode=mode) if h.chunk.chunk_id not in seen]
+    return hits + more
+
+
+def doc_ranking(hits: Sequence[Hit], k: int) -> list[str]:
+    """Documents in the order of their best passage (a document scores as its best chunk)."""
+    return list(dict.fromkeys(h.chunk.doc_id for h in hits))[:k]
+
+
+def _open(settings: Settings, name: str, sources, progress: Progress | None, max_k: int):
+    from search import open_index
+
+    indexed = cached_index(name, sources, settings, progress)
+    searcher = open_index(indexed.index, replace(indexed, max_k=max(indexed.max_k, max_k), max_query_chars=10**6),
+                          embedder=QueryMemo(settings.model, settings))
+    info = {"chunks": len(searcher.chunks), "documents": len(searcher.doc_infos), "cache": indexed.index,
+            "model": model_id_for(settings.model), **settings.chunking(),
+            "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k}
+    return searcher, info
+
+
+def _by_kind(scores: metrics.Scores, kinds: dict[str, str]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for qid, kind in kinds.items():
+        groups[kind].append(qid)
+    if len(groups) < 2:
+        return {}
+    return {kind: {"queries": len(qids), **{m: sum(scores.per_query[m][q] for q in qids) / len(qids) for m in scores.mean}}
+            for kind, qids in sorted(groups.items())}
+
+
+def compare_to_hybrid(results: list[ModeResult], per_query: dict[str, metrics.Scores]) -> None:
+    """Fill hybrid's `versus`: its difference from each other mode per metric, with a paired t-test p-value."""
+    hybrid = next((r for r in results if r.mode == "hybrid"), None)
+    if hybrid is None:
+        return
+    for other in results:
+        if other is hybrid:
+            continue
+        hybrid.versus[other.mode] = {
+            m: {"diff": hybrid.metrics[m] - other.metrics[m],
+                "p": metrics.paired_p(per_query["hybrid"].per_query[m], per_query[other.mode].per_query[m])}
+            for m in hybrid.metrics}
+
+
+def _say(progress: Progress | None, msg: str) -> None:
+    """One progress line, whether `progress` is a plain callable or the indexer's bar reporter."""
+    if progress is None:
+        return
+    note = getattr(progress, "note", None)
+    note(msg) if callable(note) else progress(msg)
+
+
+def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus: str = "corpus.jsonl",
+                  modes: Sequence[str] = MODES, k: int = 100, progress: Progress | None = None) -> list[ModeResult]:
+    """Score each mode on a BEIR folder; documents are ranked by their best passage."""
+    data = beir.load(folder, split, corpus)
+    depth_wanted = max(10 * k, 1000)
+    searcher, info = _open(settings, data.name, data.sources, progress, depth_wanted)
+    depth = min(depth_wanted, len(searcher.chunks))
+    info["ranked"] = k
+    results, per_query = [], {}
+    for mode in modes:
+        _say(progress, f"{data.name}: searching {len(data.queries)} queries ({mode})")
+        clock = time.perf_counter()
+        rankings = {qid: doc_ranking(ranked_hits(searcher, text, mode, depth), k) for qid, text in data.queries.items()}
+        scores = per_query[mode] = metrics.evaluate(data.qrels, rankings)
+        firsts = {qid: metrics.first_relevant(data.qrels[qid], rankings[qid]) for qid in data.queries}
+        failures = []
+        for qid in data.queries:
+            rank = firsts[qid]
+            if rank is None or rank > FAILURE_RANK:
+                top = rankings[qid][0] if rankings[qid] else None
+                expected = [d for d, r in data.qrels[qid].items() if r > 0]
+                failures.append({"id": qid, "question": data.queries[qid], "found_at": rank,
+                                 "expected": "; ".join(f"{d} {data.titles.get(d, '')}".strip() for d in expected[:3])
+                                             + (f" (+{len(expected) - 3} more)" if len(expected) > 3 else ""),
+                                 "first": f"{top} {data.titles.get(top, '')}".strip() if top else "(nothing)"})
+        results.append(ModeResult(
+            dataset=data.name, split=split, mode=mode, unit="document", queries=scores.queries, metrics=scores.mean,
+            curve=metrics.recall_curve(data.qrels, rankings), failures=failures[:MAX_FAILURES],
+            failure_count=len(failures), first_relevant=firsts, notes=list(data.notes), index=info,
+            seconds=time.perf_counter() - clock))
+    compare_to_hybrid(results, per_query)
+    return results
+
+
+def _gold_qrels(questions: list[gold.GoldQuestion], searcher, matcher: gold.DocMatcher):
+    """{question id: {chunk id: 1}} for the answerable questions, and counts of how spans were found."""
+    by_doc: dict[str, list] = defaultdict(list)
+    for c in searcher.chunks:
+        by_doc[c.doc_id].append(c)
+    qrels: dict[str, dict[str, int]] = {}
+    how: dict[str, int] = defaultdict(int)
+    unlocated: list[str] = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        relevant: set[str] = set()
+        for a in q.answers:
+            doc_id = matcher.doc_id(a.doc)
+            if doc_id is None or doc_id not in by_doc:
+                how["doc not indexed"] += 1
+                continue
+            ids, found = gold.relevant_chunks(a.span, by_doc[doc_id], searcher.source_text(doc_id))
+            how[found] += 1
+            relevant |= ids
+        if relevant:
+            qrels[q.id] = {cid: 1 for cid in relevant}
+        else:
+            unlocated.append(q.id)
+    return qrels, dict(how), unlocated
+
+
+def _excerpt(text: str, n: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat[:n] + ("…" if len(flat) > n else "")
+
+
+def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, modes: Sequence[str] = MODES,
+                  k: int = 100, progress: Progress | None = None, name: str | None = None) -> list[ModeResult]:
+    """Score each mode on a span gold set over the files in `docs`; a passage holding a span is relevant."""
+    questions = gold.load(gold_path)
+    sources, skipped = file_sources(docs)
+    if not sources:
+        raise QuarryError("no documents to index under " + ", ".join(map(str, docs)))
+    name = name or gold_path.stem
+    searcher, info = _open(settings, name + "-docs", sources, progress, k)
+    qrels, how, unlocated = _gold_qrels(questions, searcher, gold.DocMatcher(sources, docs))
+    if not qrels:
+        raise QuarryError(f"{gold_path}: no answer span was found in the indexed documents (do --docs point at them?)")
+    scored = [q for q in questions if q.id in qrels]
+    excluded = {"unanswerable": sum(1 for q in questions if not q.answerable)}
+    if unlocated:
+        excluded["span not found"] = len(unlocated)
+    notes = [f"answer spans: " + ", ".join(f"{n} {label}" for label, n in sorted(how.items()))]
+    if unlocated:
+        notes.append("span not found for: " + ", ".join(unlocated[:20]) + (" …" if len(unlocated) > 20 else ""))
+    if skipped:
+        notes.append(f"{len(skipped)} file(s) under --docs were not indexable")
+    depth = min(k, len(searcher.chunks))
+    info["ranked"] = k
+    results, per_query = [], {}
+    for mode in modes:
+        _say(progress, f"{name}: searching {len(scored)} questions ({mode})")
+        clock = time.perf_counter()
+        rankings, tops = {}, {}
+        for q in scored:
+            hits = ranked_hits(searcher, q.question, mode, depth)
+            rankings[q.id] = [h.chunk.chunk_id for h in hits]
+            tops[q.id] = hits[0] if hits else None
+        scores = per_query[mode] = metrics.evaluate(qrels, rankings)
+        firsts = {q.id: metrics.first_relevant(qrels[q.id], rankings[q.id]) for q in scored}
+        failures = []
+        for q in scored:
+            rank = firsts[q.id]
+            if rank is None or rank > FAILURE_RANK:
+                top = tops[q.id]
+                failures.append({"id": q.id, "question": q.question, "kind": q.kind, "found_at": rank,
+                                 "expected": f"{Path(q.answers[0].doc).name}: “{_excerpt(q.answers[0].span)}”",
+                                 "first": f"{top.citation}: “{_excerpt(top.chunk.text)}”" if top else "(nothing)"})
+        results.append(ModeResult(
+            dataset=name, split="all", mode=mode, unit="passage", queries=scores.queries, metrics=scores.mean,
+            by_kind=_by_kind(scores, {q.id: q.kind for q in scored}), curve=metrics.recall_curve(qrels, rankings),
+            excluded=excluded, failures=failures[:MAX_FAILURES], failure_count=len(failures), first_relevant=firsts, notes=notes,
+            index={**info, "docs": [str(d) for d in docs]}, seconds=time.perf_counter() - clock))
+    compare_to_hybrid(results, per_query)
+    return results

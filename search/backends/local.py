@@ -1,0 +1,45 @@
+"""The local backend: the index's own files (numpy BM25 matrix, FAISS / brute-force inner product)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from search.backends.base import Backend, Ranked
+from search.bm25 import BM25Retriever, top_k
+from search.index import LoadedIndex
+
+
+class LocalBackend(Backend):
+    name = "local"
+
+    def __init__(self, index: LoadedIndex, meta_weight: float = 0.0):
+        self.index = index
+        self.bm25 = BM25Retriever(index, meta_weight)
+        doc_rows: dict[str, list[int]] = {}
+        for row, c in enumerate(index.chunks):
+            doc_rows.setdefault(c.doc_id, []).append(row)
+        self._doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in doc_rows.items()}
+
+    def rows(self, allowed: set[str] | None) -> np.ndarray | None:
+        """A document set as a boolean chunk mask."""
+        if allowed is None:
+            return None
+        out = np.zeros(len(self.index.chunks), dtype=bool)
+        for doc_id in allowed:
+            out[self._doc_rows.get(doc_id, np.zeros(0, dtype=np.int64))] = True
+        return out
+
+    def lexical(self, query: str, k: int, allowed: set[str] | None, meta_query: str | None = None) -> Ranked:
+        return self.bm25.search(query, k, self.rows(allowed), meta_query=meta_query)
+
+    def dense(self, vector: np.ndarray, k: int, allowed: set[str] | None) -> Ranked:
+        n = len(self.index.chunks)
+        q = np.asarray(vector, dtype=np.float32)
+        if allowed is None:
+            scores, ids = self.index.dense.search(q.reshape(1, -1), min(k, n))
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        mask = self.rows(allowed)
+        rows = np.flatnonzero(mask)
+        full = np.full(n, -np.inf, dtype=np.float32)
+        full[rows] = np.asarray(self.index.vectors[rows] @ q, dtype=np.float32)
+        return top_k(full, k, mask, positive_only=False)

@@ -1,0 +1,44 @@
+"""The Markdown report: anchors beside the numbers, targets, the hybrid verdict, failures, the plot."""
+
+from eval import report
+from eval.harness import ModeResult
+from eval.metrics import METRICS
+
+
+def result(mode: str, ndcg: float, failures=()) -> ModeResult:
+    return ModeResult(dataset="cisi", split="test", mode=mode, unit="document", queries=76,
+                      metrics={m: ndcg for m in METRICS}, curve={1: 0.1, 10: 0.3, 100: 0.5},
+                      failures=list(failures), failure_count=len(failures),
+                      index={"documents": 1460, "chunks": 1824, "model": "m", "max_chunk_tokens": 200, "ranked": 100})
+
+
+def test_verdict_names_the_retriever_hybrid_does_not_beat():
+    rs = [result("bm25", 0.40), result("dense", 0.20), result("hybrid", 0.35)]
+    rs[2].versus = {"bm25": {"ndcg@10": {"diff": -0.05, "p": 0.5}}, "dense": {"ndcg@10": {"diff": 0.15, "p": 0.01}}}
+    assert report.verdict(rs, "ndcg@10") == "**no**: -0.0500 vs bm25 (p=0.50), +0.1500 vs dense (p=0.01)"
+    rs = [result("bm25", 0.3), result("dense", 0.2), result("hybrid", 0.35)]
+    assert report.verdict(rs, "ndcg@10") == "yes: +0.0500 vs bm25, +0.1500 vs dense"
+    assert report.verdict([result("bm25", 0.3)], "ndcg@10") == "n/a"
+
+
+def test_report_puts_anchors_targets_and_failures_beside_the_numbers(tmp_path):
+    failure = {"id": "q7", "question": "What is a thesaurus | really?", "found_at": None,
+               "expected": "28 Thesauri", "first": "35 Indexing"}
+    runs = [result("bm25", 0.40), result("dense", 0.20), result("hybrid", 0.35, [failure])]
+    path = tmp_path / "REPORT.md"
+    report.save(runs, path, "quarry eval --dataset cisi --report REPORT.md")
+    report.write(path)
+    text = path.read_text(encoding="utf-8")
+    assert "quarry eval --dataset cisi --report REPORT.md" in text
+    assert "| *rank-bm25, whole documents (shared/datasets/README.md)* | 0.366 |  | 0.418 |" in text
+    assert "| *target (hybrid)* | 0.400 |" in text
+    assert "| cisi/test | nDCG@10 | 0.400 | 0.350 | 0.400 | 0.200 | **no** | **no**: -0.0500 vs bm25, +0.1500 vs dense |" in text
+    assert "| q7 | What is a thesaurus \\| really? | 28 Thesauri | 35 Indexing | not in top 100 |" in text
+    assert (tmp_path / "REPORT-recall.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_saved_results_round_trip(tmp_path):
+    path = tmp_path / "R.md"
+    report.save([result("bm25", 0.4)], path, "cmd")
+    (run,) = report.load_saved(path)
+    assert run["results"][0] == result("bm25", 0.4)

@@ -1,0 +1,233 @@
+"""The Milvus backend against Milvus Lite in-process: sync, every mode with and without filters,
+incremental update and delete, the CLI, and parity with the local backend on the seed gold set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from indexer.build import build_index  # noqa: E402
+from indexer.milvus_sync import sync  # noqa: E402
+from quarry.errors import IndexMissing  # noqa: E402
+from quarry.settings import Settings  # noqa: E402
+from search import fusion, open_index  # noqa: E402
+from search.backends import milvus as mv  # noqa: E402
+from tests.conftest import CORPUS, ROOT  # noqa: E402
+
+QUERIES = ["delayed transfers of care", "children looked after", "adult safeguarding referrals",
+           "domiciliary care workforce recruitment", "direct payments"]
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("milvus") / "quarry.db")
+
+
+@pytest.fixture(scope="session")
+def milvus_hash(hash_index, milvus_uri):
+    """The hash-embedder seed index synced to Milvus Lite: (local settings, milvus settings, sync summary)."""
+    settings = replace(hash_index, backend="milvus", milvus_uri=milvus_uri, milvus_collection="seed_hash")
+    summary = sync(Path(hash_index.index), settings)
+    return hash_index, settings, summary
+
+
+@pytest.fixture(scope="session")
+def searchers(milvus_hash):
+    local_settings, settings, _ = milvus_hash
+    return open_index(local_settings.index, local_settings), open_index(None, settings)
+
+
+def test_pieces_round_trip_and_stay_under_the_varchar_limit():
+    text = "ä€𝄞x" * 40_000  # 1-, 2-, 3- and 4-byte characters
+    parts = mv.pieces(text, 1000)
+    assert "".join(parts) == text
+    assert all(len(p.encode("utf-8")) <= 1000 for p in parts)
+    assert mv.clip("a€", 2) == "a"
+    assert mv.doc_filter({"b", 'a"x'}) == 'doc_id in ["a\\"x", "b"]'
+    assert mv.doc_filter(None) == ""
+
+
+def test_milvus_index_holds_the_same_records_as_the_local_one(milvus_hash, searchers):
+    _, _, summary = milvus_hash
+    local, remote = searchers
+    assert summary.recreated and len(summary.written) == 3 and summary.chunks_written == len(local.chunks)
+    assert remote.chunks == local.chunks  # same chunks, same order: rows mean the same on both backends
+    assert remote.doc_infos == local.doc_infos
+    for doc_id in local.doc_infos:
+        assert remote.source_text(doc_id) == local.source_text(doc_id)  # quote verification, "show in context"
+    assert remote.index.glossary == local.index.glossary
+    assert remote.index.model_id == local.index.model_id
+    chunk = local.chunks[40]
+    assert remote.section_context(chunk) == local.section_context(chunk)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+def test_every_mode_answers_with_and_without_filters(searchers, mode):
+    _, remote = searchers
+    hits = remote.search("children looked after", k=10, mode=mode)
+    assert len(hits) == 10 and [h.rank for h in hits] == list(range(1, 11))
+    assert len({h.doc.doc_id for h in hits}) >= 1
+    cardiff = remote.search("children looked after", k=10, mode=mode, filters={"authority": "Cardiff"})
+    assert cardiff and all(h.doc.authority and "Cardiff" in h.doc.authority for h in cardiff)
+    one = remote.search("performance", k=5, mode=mode, filters={"doc": "ciw-wrexham-performance-review-2019-20"})
+    assert one and {h.chunk.doc_id for h in one} == {"ciw-wrexham-performance-review-2019-20"}
+    both = remote.search("care", k=5, mode=mode, filters={"authority": "Cardiff", "year": "2009"})
+    assert both == []  # no Cardiff document from 2009: nothing, not an unfiltered ranking
+
+
+def test_dense_ranking_is_the_local_one(searchers):
+    local, remote = searchers
+    for q in QUERIES:
+        a = [h.chunk.chunk_id for h in local.search(q, k=10, mode="dense")]
+        b = [h.chunk.chunk_id for h in remote.search(q, k=10, mode="dense")]
+        assert a[0] == b[0] and len(set(a) & set(b)) >= 9, q
+
+
+def test_hybrid_is_milvus_rrf_of_its_own_rankings(searchers):
+    _, remote = searchers
+    backend = remote.backend
+    for q in QUERIES:
+        vector = remote.dense.embedder.embed([q])[0]
+        fused = backend.hybrid(q, vector, 10, 100, 60, None)
+        expected = fusion.top(fusion.rrf([[r for r, _ in backend.lexical(q, 100, None)],
+                                          [r for r, _ in backend.dense(vector, 100, None)]], 60), 10)
+        assert [r for r, _ in fused][:3] == [r for r, _ in expected][:3], q
+        assert [round(s, 5) for _, s in fused] == [round(s, 5) for _, s in expected], q
+
+
+def test_lexical_agrees_mostly_with_local_bm25(searchers):
+    """Milvus's analyzer is close to ours (same stop words, Snowball stems) but not identical."""
+    local, remote = searchers
+    overlap = []
+    for q in QUERIES:
+        a = {h.chunk.chunk_id for h in local.search(q, k=10, mode="bm25")}
+        b = {h.chunk.chunk_id for h in remote.search(q, k=10, mode="bm25")}
+        overlap.append(len(a & b) / 10)
+    assert sum(overlap) / len(overlap) >= 0.6, overlap
+
+
+def test_incremental_sync_upserts_changed_and_deletes_removed_documents(tmp_path, milvus_uri):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    local = Settings(index=str(tmp_path / "index"), model="hash")
+    settings = replace(local, backend="milvus", milvus_uri=milvus_uri, milvus_collection="incremental")
+    build_index([corpus], local)
+    first = sync(Path(local.index), settings)
+    assert len(first.written) == 3 and first.deleted == []
+
+    again = sync(Path(local.index), settings)
+    assert again.written == [] and again.deleted == [] and again.unchanged == 3
+
+    changed = corpus / "ciw-cardiff-performance-review-2018-19.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nThe zanzibar quokka protocol was adopted in March.\n",
+                       encoding="utf-8")
+    (corpus / "wrexham-social-services-annual-report-2009-10.txt").unlink()
+    build_index([corpus], local)
+    second = sync(Path(local.index), settings)
+    assert second.written == ["ciw-cardiff-performance-review-2018-19"]
+    assert second.deleted == ["wrexham-social-services-annual-report-2009-10"]
+    assert second.unchanged == 1
+
+    remote, fresh_local = open_index(None, settings), open_index(local.index, local)
+    assert set(remote.doc_infos) == {"ciw-cardiff-performance-review-2018-19", "ciw-wrexham-performance-review-2019-20"}
+    assert remote.chunks == fresh_local.chunks
+    client = mv.connect(settings)
+    gone = client.query("incremental_chunks", filter='doc_id == "wrexham-social-services-annual-report-2009-10"',
+                        output_fields=["chunk_id"])
+    assert gone == []
+    for mode in ("bm25", "hybrid"):
+        hits = remote.search("zanzibar quokka protocol", k=3, mode=mode)
+        assert "quokka" in hits[0].chunk.text, mode
+
+
+def test_opening_a_missing_milvus_index_is_one_clear_error(milvus_uri, hash_index):
+    settings = replace(hash_index, backend="milvus", milvus_uri=milvus_uri, milvus_collection="nothing_here")
+    with pytest.raises(IndexMissing, match="quarry index --backend milvus"):
+        open_index(None, settings)
+
+
+def test_cli_index_and_search_with_backend_milvus(tmp_path, milvus_uri, capsys, monkeypatch):
+    from quarry.cli import main
+
+    monkeypatch.chdir(ROOT)
+    common = ["--index", str(tmp_path / "index"), "--backend", "milvus", "--milvus-uri", milvus_uri,
+              "--milvus-collection", "cli"]
+    assert main(["index", "corpus", "--model", "hash", "--json", *common]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["milvus"]["chunks_written"] == summary["chunks"] > 0
+    assert main(["search", "delayed transfers of care", "-k", "3", "--json", *common, "--filter", "authority=Wrexham"]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(hits) == 3 and all(h["authority"] and "Wrexham" in h["authority"] for h in hits)
+    assert main(["search", "care", "--backend", "milvus", "--milvus-uri", milvus_uri, "--milvus-collection", "absent"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "no Milvus index" in err
+    assert main(["search", "care", "--backend", "elastic"]) == 2
+    assert "backend must be local or milvus" in capsys.readouterr().err
+
+
+class _Memo:
+    """The real embedder with a cache of the query vectors it has made."""
+
+    def __init__(self, embedder):
+        self.inner, self.model_id, self.count_tokens, self.cache = embedder, embedder.model_id, embedder.count_tokens, {}
+
+    def embed(self, texts):
+        import numpy as np
+
+        missing = [t for t in texts if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.inner.embed(missing)))
+        return np.stack([self.cache[t] for t in texts])
+
+
+def _gold() -> list[dict]:
+    with (ROOT / "eval" / "gold" / "seed.jsonl").open(encoding="utf-8") as f:
+        return [q for q in map(json.loads, f) if q["answerable"]]
+
+
+@pytest.mark.slow
+def test_parity_with_the_local_backend_on_the_seed_gold_questions(real_index, real_searcher, milvus_uri, capsys):
+    """Real model: top passage agreement between local (FAISS + numpy BM25) and Milvus, per mode."""
+    settings = replace(real_index, backend="milvus", milvus_uri=milvus_uri, milvus_collection="seed_real")
+    sync(Path(real_index.index), settings)
+    embedder = _Memo(real_searcher.dense.embedder)  # each question embedded once for both backends and modes
+    local, remote = open_index(real_index.index, real_index, embedder), open_index(None, settings, embedder)
+    gold = _gold()
+    agree = {}
+    for mode in ("dense", "bm25", "hybrid"):
+        same = sum(local.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id
+                   == remote.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id for q in gold)
+        agree[mode] = same / len(gold)
+    with capsys.disabled():
+        print(f"\nmilvus parity, top passage agreement on {len(gold)} seed gold questions: "
+              + ", ".join(f"{m} {v:.3f}" for m, v in agree.items()))
+    assert agree["dense"] >= 0.95  # the same vectors and exact inner product: only ties may differ
+    assert agree["hybrid"] >= 0.6 and agree["bm25"] >= 0.5  # Milvus's analyzer is not ours
+
+
+def test_a_served_index_follows_a_finished_milvus_sync(tmp_path, milvus_uri):
+    from search.live import LiveIndex
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "ciw-cardiff-performance-review-2018-19.txt", corpus)
+    local = Settings(index=str(tmp_path / "index"), model="hash")
+    settings = replace(local, backend="milvus", milvus_uri=milvus_uri, milvus_collection="live")
+    build_index([corpus], local)
+    sync(Path(local.index), settings)
+    live = LiveIndex(local.index, settings)
+    first = live.current()
+    assert set(first.doc_infos) == {"ciw-cardiff-performance-review-2018-19"}
+    assert live.current() is first  # no sync since: the same searcher
+    shutil.copy(CORPUS / "ciw-wrexham-performance-review-2019-20.txt", corpus)
+    build_index([corpus], local)
+    sync(Path(local.index), settings)
+    live._checked = 0.0  # skip the few seconds' wait between looks at Milvus
+    assert set(live.current().doc_infos) == {"ciw-cardiff-performance-review-2018-19", "ciw-wrexham-performance-review-2019-20"}
