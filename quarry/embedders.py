@@ -19,6 +19,7 @@ import numpy as np
 from quarry.errors import QuarryError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+SMALL_BATCH = 4  # texts up to this many (queries) are embedded on one thread
 
 
 class Embedder(Protocol):
@@ -76,6 +77,20 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= SMALL_BATCH:
+            # A query or two: one torch thread. Intra-op threads gain nothing on a few tokens, and on a
+            # busy machine their spin-waits made one query 8x slower (eval/BENCHMARKS.md).
+            import torch
+
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                return self._encode(texts)
+            finally:
+                torch.set_num_threads(threads)
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)

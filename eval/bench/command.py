@@ -29,6 +29,7 @@ def register(sub) -> None:
                    help="passages whose vectors are not cached yet get stand-ins (a cached real vector plus noise) "
                         "instead of being embedded now; the report says how many")
     p.add_argument("--ann-sizes", default=None, help="sizes at which to compare HNSW with flat (default: every size of 5000 or more)")
+    p.add_argument("--embed-passages", type=int, default=500, help="passages for the embedding throughput comparison")
     p.add_argument("--notes", default=None, help="a Markdown file whose text goes into the report")
     add_setting_flags(p, "model", "query_model")
 
@@ -54,6 +55,8 @@ def _parse(args) -> tuple[list[int], tuple[str, ...]]:
 def command_line(args) -> str:
     """The `quarry bench ...` command these arguments came from (options as given or defaulted)."""
     words = ["quarry", "bench", "--sizes", args.sizes, "--queries", str(args.queries)]
+    if args.embed_passages != 500:
+        words += ["--embed-passages", str(args.embed_passages)]
     for flag in ("model", "query_model", "vectors_model", "parts", "ann_sizes", "workdir", "inspections", "out"):
         value = getattr(args, flag, None)
         if value:
@@ -71,7 +74,7 @@ def run(args, settings) -> int:
     vectors_model = args.vectors_model or DEFAULT_VECTORS.get(settings.model, settings.model)
     inspections = Path(args.inspections) if args.inspections else INSPECTIONS
     say = (lambda m: None) if args.json else (lambda m: print(f"quarry: bench: {m}", file=sys.stderr, flush=True))
-    res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, args.standins, ann_sizes, say)
+    res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, args.standins, ann_sizes, args.embed_passages, say)
     res.command = command_line(args)
     if args.json:
         for row in res.rows:

@@ -56,7 +56,7 @@ def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections
 
 def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Settings, vectors_model: str,
               parts: tuple[str, ...] = PARTS, inspections: Path = INSPECTIONS, standins: bool = False,
-              ann_sizes: list[int] | None = None, say: Callable[[str], None] = lambda m: None) -> BenchResult:
+              ann_sizes: list[int] | None = None, embed_passages: int = 500, say: Callable[[str], None] = lambda m: None) -> BenchResult:
     """Build each size, time quarry and the baseline on the same queries; ANN, embedding, cold start once."""
     from search import open_index
 
@@ -108,8 +108,8 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
     if "embed" in parts and not model.startswith("hash"):
         from eval.bench.embedspeed import throughput
 
-        say("embedding throughput on 500 passages")
-        texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [500]))[:500]]
+        say(f"embedding throughput on {embed_passages} passages")
+        texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [embed_passages]))[:embed_passages]]
         for row in throughput(texts):
             res.rows.append({"kind": "embed", "size": len(texts), "mode": "embed", **row})
     if "cold" in parts and index_dir is not None:

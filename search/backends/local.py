@@ -15,6 +15,7 @@ class LocalBackend(Backend):
     def __init__(self, index: LoadedIndex, meta_weight: float = 0.0):
         self.index = index
         self.bm25 = BM25Retriever(index, meta_weight)
+        self.exact = type(index.dense).__name__ == "IndexFlatIP"
         doc_rows: dict[str, list[int]] = {}
         for row, c in enumerate(index.chunks):
             doc_rows.setdefault(c.doc_id, []).append(row)
@@ -35,6 +36,10 @@ class LocalBackend(Backend):
     def dense(self, vector: np.ndarray, k: int, allowed: set[str] | None) -> Ranked:
         n = len(self.index.chunks)
         q = np.asarray(vector, dtype=np.float32)
+        if allowed is None and self.exact:
+            # Exact index: one matrix-vector product over the memory-mapped vectors is the same search as
+            # FAISS IndexFlatIP for a single query, without its OpenMP thread team (eval/BENCHMARKS.md).
+            return top_k(np.asarray(self.index.vectors @ q, dtype=np.float32), min(k, n), None, positive_only=False)
         if allowed is None:
             scores, ids = self.index.dense.search(q.reshape(1, -1), min(k, n))
             return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]

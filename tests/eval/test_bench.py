@@ -129,12 +129,26 @@ def test_standins_are_unit_vectors_never_cached(tmp_path):
 
 def test_exact_dense_path_matches_faiss_flat(hash_index):
     """The numpy path for flat indexes returns what FAISS IndexFlatIP returns."""
-    from search import open_index
+    from search.backends.local import LocalBackend
+    from search.index import load
 
-    s = open_index(hash_index.index, hash_index)
-    assert s.dense.exact
-    q = s.dense.embedder.embed(["children in care placements"])[0]
-    ours = s.dense.search("", 10, vector=q)
-    scores, ids = s.index.dense.search(q.reshape(1, -1), 10)
-    assert [i for i, _ in ours] == [int(i) for i in ids[0]] or np.allclose([v for _, v in ours], scores[0], atol=1e-6)
+    index = load(__import__("pathlib").Path(hash_index.index))
+    backend = LocalBackend(index)
+    assert backend.exact
+    q = HashEmbedder().embed(["children in care placements"])[0]
+    ours = backend.dense(q, 10, None)
+    scores, ids = index.dense.search(q.reshape(1, -1), 10)
     assert np.allclose([v for _, v in ours], scores[0], atol=1e-5)
+    assert set(i for i, _ in ours[:5]) <= set(int(i) for i in ids[0])
+
+
+@pytest.mark.slow
+def test_single_query_on_one_thread_matches_batch_and_restores_threads(real_searcher):
+    import torch
+
+    e = real_searcher.dense.embedder
+    before = torch.get_num_threads()
+    one = e.embed(["children in care"])
+    many = e.embed(["children in care", "care leavers", "a", "b", "c"])
+    assert torch.get_num_threads() == before
+    assert np.allclose(one[0], many[0], atol=1e-5)
