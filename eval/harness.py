@@ -160,7 +160,7 @@ def compare_to_hybrid(results: list[ModeResult], per_query: dict[str, metrics.Sc
 
 def _say(progress: Progress | None, msg: str) -> None:
     if progress:
-        progress(msg)
+        getattr(progress, "note", progress)(msg)  # a Reporter (bars) notes a line; a callable is called
 
 
 def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus: str = "corpus.jsonl",
