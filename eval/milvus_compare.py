@@ -98,7 +98,7 @@ def seed(work: Path, embedder, rounds: int) -> dict:
 
 
 def cisi(work: Path, folder: Path, embedder) -> dict:
-    local = Settings(index=str(work / "cisi"), milvus_uri=str(work / "milvus.db"))
+    local = Settings(index=str(work / "cisi"), milvus_uri=str(work / "milvus.db"), max_query_chars=10**6)  # CISI has long queries
     rows = [json.loads(line) for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     sources = [Source(str(r["_id"]), str(r["_id"]), {"title": r["title"]} if r.get("title") else None,
                       text=r.get("text") or r.get("title") or "") for r in rows]
