@@ -248,7 +248,9 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
     excluded = {"unanswerable": sum(1 for q in questions if not q.answerable)}
     if unlocated:
         excluded["span not found"] = len(unlocated)
-    notes = [f"answer spans: " + ", ".join(f"{n} {label}" for label, n in sorted(how.items()))]
+    labels = {"contains": "inside one passage", "overlaps": "cut by a passage boundary (the overlapping passages count)",
+              "missing": "not found in their document", "doc not indexed": "in a document that is not indexed"}
+    notes = ["answer spans: " + ", ".join(f"{n} {labels.get(label, label)}" for label, n in sorted(how.items()))]
     if unlocated:
         notes.append("span not found for: " + ", ".join(unlocated[:20]) + (" …" if len(unlocated) > 20 else ""))
     if skipped:
