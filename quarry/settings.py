@@ -38,6 +38,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.75, "BM25 b"),
     Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
     Setting("verify", True, "check index file checksums when opening an index"),
+    Setting("answer_passages", 20, "passages read for an answer (quarry ask -k)"),
+    Setting("answer_sentences", 3, "most sentences quoted in an answer"),
+    Setting("abstain_below", 0.0, "abstain when the best answer sentence scores below this (calibrated on eval/gold/seed.jsonl)"),
+    Setting("answer_checks", True, "abstain when no evidence matches the periods, dates, numbers, places and kind of figure the question asks about"),
+    Setting("reranker", "", "local sentence-transformers CrossEncoder folder that reranks passages for answers (off when empty)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -63,6 +68,11 @@ class Settings:
     bm25_b: float = 0.75
     ann_threshold: int = 200_000
     verify: bool = True
+    answer_passages: int = 20
+    answer_sentences: int = 3
+    abstain_below: float = 0.0
+    answer_checks: bool = True
+    reranker: str = ""
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -125,3 +135,7 @@ def validate(s: Settings) -> None:
         raise UsageError("max_chunk_tokens must be at least 16")
     if s.batch_size < 1 or s.candidates < 1 or s.rrf_k < 1:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
+    if s.answer_passages < 1 or s.answer_passages > s.max_k:
+        raise UsageError(f"answer_passages must be between 1 and {s.max_k}")
+    if not 1 <= s.answer_sentences <= 10:
+        raise UsageError("answer_sentences must be between 1 and 10")

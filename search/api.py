@@ -9,7 +9,7 @@ import numpy as np
 
 from quarry.embedders import Embedder, load_embedder
 from quarry.errors import UsageError
-from quarry.records import Chunk, DocInfo, Hit
+from quarry.records import Answer, Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import filters as filtering
 from search import fusion
@@ -87,6 +87,15 @@ class Searcher:
         else:
             order = ranked[mode][:k]
         return self._hits(order, ranked)
+
+    def ask(self, question: str, k: int | None = None, filters: Mapping[str, list[str] | str] | None = None,
+            mode: str | None = None) -> Answer:
+        """An extractive answer with verified citations from the top-k passages, or an abstention."""
+        from search.answer import answer_question
+        from search.rerank import load_reranker
+
+        reranker = load_reranker(self.settings.reranker, self.settings.device) if self.settings.reranker else None
+        return answer_question(self, question, k=k, filters=filters, mode=mode, reranker=reranker)
 
     def _hits(self, order: list[tuple[int, float]], ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)} for name, items in ranked.items()}
