@@ -38,6 +38,14 @@ def load_gold(path: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def as_row(item: Any) -> dict[str, Any]:
+    """A gold question as a dict: rows pass through; records with .question/.answers are read."""
+    if isinstance(item, dict):
+        return item
+    return {"id": getattr(item, "id", None), "question": item.question, "answerable": getattr(item, "answerable", True),
+            "answers": [{"doc": a.doc, "span": a.span} for a in getattr(item, "answers", ())]}
+
+
 def is_answerable(row: dict[str, Any]) -> bool:
     if "answerable" in row:
         return bool(row["answerable"])
@@ -68,7 +76,7 @@ def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
                            "confidence": answer.interpreted.get("confidence"), "reason": answer.interpreted.get("reason")}
     if not out["answerable"]:
         return out
-    if "answers" in row:
+    if row.get("answers") and isinstance(row["answers"][0], dict):  # seed shape: verbatim spans
         spans = [_norm(a["span"]) for a in row["answers"]]
         texts = [_norm(answer.answer)] + ([_norm(first.quote)] if first else [])
         out["hit"] = not answer.abstained and any(sp in t for sp in spans for t in texts)
@@ -85,7 +93,9 @@ def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
 def evaluate_answers(searcher, gold: list[dict[str, Any]], k: int | None = None) -> dict[str, Any]:
     """Answer metrics over gold rows: span / evidence hit rates, abstention rates, latency, per-question rows."""
     rows, seconds = [], []
-    searcher.ask(gold[0]["question"], k=k) if gold else None  # warm up (model load) outside the timings
+    gold = [as_row(g) for g in gold]
+    if gold:
+        searcher.ask(gold[0]["question"], k=k)  # warm up (model load) outside the timings
     for row in gold:
         start = time.perf_counter()
         answer = searcher.ask(row["question"], k=k)

@@ -20,6 +20,7 @@ from quarry.settings import SETTINGS, resolve
 COMMANDS = {
     "index": "quarry.commands.index",
     "search": "quarry.commands.search",
+    "ask": "quarry.commands.ask",
 }
 
 

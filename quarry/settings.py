@@ -40,7 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("verify", True, "check index file checksums when opening an index"),
     Setting("answer_passages", 20, "passages read for an answer (quarry ask -k)"),
     Setting("answer_sentences", 3, "most sentences quoted in an answer"),
-    Setting("abstain_below", 0.0, "abstain when the best answer sentence scores below this (calibrated on eval/gold/seed.jsonl)"),
+    Setting("abstain_below", 0.5, "abstain when the best answer sentence scores below this (calibrated on eval/gold/seed.jsonl)"),
     Setting("answer_checks", True, "abstain when no evidence matches the periods, dates, numbers, places and kind of figure the question asks about"),
     Setting("reranker", "", "local sentence-transformers CrossEncoder folder that reranks passages for answers (off when empty)"),
 )
@@ -70,7 +70,7 @@ class Settings:
     verify: bool = True
     answer_passages: int = 20
     answer_sentences: int = 3
-    abstain_below: float = 0.0
+    abstain_below: float = 0.5
     answer_checks: bool = True
     reranker: str = ""
 

@@ -25,10 +25,11 @@ _PHRASE_END = frozenset("did do does were was are is have has had will would can
                         "with from per that who which were there".split())
 _IRREGULAR_PLURALS = frozenset("children people staff men women".split())
 _QUESTION = (  # checked in this order: "what percentage of the budget" is a percentage question
-    (PERCENT, re.compile(r"\b(?:percentage|proportion|per ?cent|rate|ratio|share of)\b", re.I)),
+    (PERCENT, re.compile(r"\b(?:percentage|proportion|per ?cent|ratio|share of|rates? of)\b|"
+                         r"\b(?:the|a|an|what|which|its|their|[\w-]+'s)\s+(?:[\w-]+\s+){0,3}rates?\b", re.I)),  # "rate" the noun
     (MONEY, re.compile(r"\bhow much\b|£|\b(?:what|how big|how large)\b[^?]*\b(?:costs?|spen[dt]|spending|budgets?|"
                        r"overspen[dt]|underspen[dt])\b", re.I)),
-    (COUNT, re.compile(r"\b(?:how many|what number|number of)\b", re.I)),
+    (COUNT, re.compile(r"\b(?:how many|what number|number of)\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
     (DURATION, re.compile(r"\bhow long\b(?! ago)", re.I)),
     (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
 )

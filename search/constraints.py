@@ -60,6 +60,11 @@ def periods_in(text: str) -> list[frozenset[int]]:
     return out
 
 
+def strip_periods(text: str) -> str:
+    """The text with its years and periods blanked out."""
+    return _SHORT_PERIOD.sub(" ", _PERIOD.sub(" ", text))
+
+
 def numbers_in(text: str) -> set[str]:
     """Numbers written with digits that are not years ("10,000" -> "10000")."""
     spans = [m.span() for m in _PERIOD.finditer(text)]
