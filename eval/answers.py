@@ -6,7 +6,7 @@ Gold rows come in two shapes, both read here:
   answer or in its first citation's quote;
 - ConditionalQA (qa.jsonl): {"id", "question", "url", "not_answerable", "evidences": ["<p>...</p>"]}
   -> answered when the first citation's span overlaps a gold evidence sentence in the page `url`
-  (the index's doc id for that page).
+  (the index's doc id for that page); the scenario is asked with the question, as in its BEIR queries.
 Abstentions on answerable questions count as misses in every rate. `sweep` shows, for a range of
 `abstain_below` thresholds, the abstention rates the setting would give (the calibration table).
 
@@ -44,6 +44,12 @@ def as_row(item: Any) -> dict[str, Any]:
         return item
     return {"id": getattr(item, "id", None), "question": item.question, "answerable": getattr(item, "answerable", True),
             "answers": [{"doc": a.doc, "span": a.span} for a in getattr(item, "answers", ())]}
+
+
+def question_text(row: dict[str, Any]) -> str:
+    """What is asked: ConditionalQA rows put their scenario before the question (as its BEIR queries do)."""
+    scenario = (row.get("scenario") or "").strip()
+    return f"{scenario} {row['question']}" if scenario else row["question"]
 
 
 def is_answerable(row: dict[str, Any]) -> bool:
@@ -95,10 +101,10 @@ def evaluate_answers(searcher, gold: list[dict[str, Any]], k: int | None = None)
     rows, seconds = [], []
     gold = [as_row(g) for g in gold]
     if gold:
-        searcher.ask(gold[0]["question"], k=k)  # warm up (model load) outside the timings
+        searcher.ask(question_text(gold[0]), k=k)  # warm up (model load) outside the timings
     for row in gold:
         start = time.perf_counter()
-        answer = searcher.ask(row["question"], k=k)
+        answer = searcher.ask(question_text(row), k=k)
         seconds.append(time.perf_counter() - start)
         rows.append(judge(row, answer, searcher.source_text))
     return summarise(rows, seconds)

@@ -37,7 +37,7 @@ import numpy as np
 
 from quarry.analysis import sentence_spans, terms
 from quarry.records import Answer, Citation, Hit
-from search.answer_types import COUNT, LABELS, acronym_asked, counted, has_figure, question_type
+from search.answer_types import COUNT, LABELS, SOFT, acronym_asked, counted, has_figure, question_type
 from search.constraints import Specifics, specifics, strip_periods, unmet
 from search.rerank import PairScorer, rerank
 from search.verify import verify_citations
@@ -56,6 +56,7 @@ W_FIGURE = 0.2
 CONTEXT_DISCOUNT = 0.7  # a sentence's coverage counted with its previous sentence, discounted
 MAX_EMBEDDED = 40  # sentences embedded per question (latency bound), chosen by the pre-score
 MIN_WORDS = 3  # shorter "sentences" are headings or list labels
+HEADING_WORDS = 8  # a capitalised line this short without closing punctuation is a heading
 RUNNER_UP_MARGIN = 0.3  # further sentences join the answer when they score within this of the best
 SAME_FINDING = 0.8  # cosine between two sentences of different documents that state the same finding
 NEAR_DUPLICATE = 0.8  # term-set Jaccard above which two sentences of one document repeat each other
@@ -74,6 +75,8 @@ _ASKING = ("what which who whom whose when where why how is are was were do does
 # A next sentence starting like this refers back to the one before: quote them together.
 _CONTINUES = re.compile(r"^[\"'\u2018\u201c(]*(?:This|These|That|Those|It|Its|They|Their|Them|He|She|His|Her|Such|"
                         r"Consequently|As a result|However|During this)\b")
+# "Can I take my nephew to Boston?": the place is the asker's circumstance, not what the answer is about
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I\u2019m|I\u2019ve|[Mm]y|[Mm]e|[Ww]e|[Oo]ur|[Uu]s)\b")
 _AUTHORITY_WORDS = frozenset(terms("county borough city council metropolitan district of and the royal"))
 
 
@@ -104,6 +107,7 @@ class Question:
     spec: Specifics
     acronym: str | None = None
     focused: str = ""  # the question as embedded for the cosine (see `focus`)
+    personal: bool = False  # asked in the first person: its dates, places and numbers are the asker's situation
 
 
 def answer_question(searcher: "Searcher", question: str, k: int | None = None,
@@ -169,10 +173,21 @@ def _distinctive(authority: str) -> list[str]:
     return [" ".join(words)] if words else []
 
 
+def asked_part(text: str) -> str:
+    """The question itself when a scenario comes first ("My nephew lives with us... Can I take him
+    abroad?"): from the first sentence that asks (ends with "?") to the end; else the whole text."""
+    for a, b in _sentences(text):
+        if text[a:b].rstrip().endswith("?"):
+            return text[a:].strip() if a else text
+    return text
+
+
 def analyse(question: str, searcher: "Searcher") -> Question:
-    """Content terms (question words dropped) with their IDF over the index's chunks, type, specifics."""
-    asking = set(terms(_ASKING))
-    content = tuple(dict.fromkeys(t for t in terms(question) if t not in asking))
+    """Content terms (question words dropped) with their IDF over the index's chunks, type, specifics,
+    all of the part that asks; the whole text retrieves the passages and is embedded for the cosine."""
+    asked = asked_part(question)
+    stop = set(terms(_ASKING))
+    content = tuple(dict.fromkeys(t for t in terms(asked) if t not in stop))
     ix = searcher.index
     n = len(ix.chunks)
     idf = {}
@@ -180,8 +195,9 @@ def analyse(question: str, searcher: "Searcher") -> Question:
         col = ix.vocab.get(t)
         df = 0 if col is None else int(ix.bm25_indptr[col + 1] - ix.bm25_indptr[col])
         idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return Question(question, content, idf, question_type(question), specifics(question), acronym_asked(question),
-                    focus(question, searcher))
+    # the cosine reads the whole text (a scenario tells what "it" is); coverage, type and specifics the asked part
+    return Question(asked, content, idf, question_type(asked), specifics(asked), acronym_asked(asked),
+                    focus(question, searcher), _FIRST_PERSON.search(question) is not None)
 
 
 def coverage(q: Question, found: set[str]) -> float:
@@ -262,11 +278,13 @@ def next_sentence(source: str, end: int) -> tuple[int, int, str] | None:
 
 
 def heading_like(text: str) -> bool:
-    """A title or heading line: no closing punctuation, starts capitalised, mostly capitalised words."""
-    words = [w for w in re.findall(r"[^\W\d_][\w'\u2019-]*", text)]
-    if not words or re.search(r"[.!?;:,\"\u201d]\s*$", text.strip()) or not words[0][0].isupper():
+    """A title or heading line: no closing punctuation, starts capitalised, and is either short
+    (at most HEADING_WORDS words) or mostly capitalised words. Table rows ("a | b") are not headings."""
+    stripped = text.strip()
+    words = re.findall(r"[^\W\d_][\w'\u2019-]*", stripped)
+    if not words or "|" in stripped or re.search(r"[.!?;:,\"\u201d]\s*$", stripped) or not words[0][0].isupper():
         return False
-    return sum(w[0].isupper() for w in words) / len(words) >= 0.6
+    return len(words) <= HEADING_WORDS or sum(w[0].isupper() for w in words) / len(words) >= 0.6
 
 
 def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> list[Candidate]:
@@ -331,8 +349,10 @@ def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most:
     def unmet_by(c: Candidate) -> str:
         if not checks:
             return ""
-        if q.kind is not None and not c.figure:
+        if q.kind is not None and q.kind not in SOFT and not c.figure:
             return f"no sentence in the closest passages gives {LABELS[q.kind]}"
+        if q.personal:
+            return ""
         chunk = c.hit.chunk
         context = "\n".join([c.context, c.quote, " ".join(chunk.heading_path) or chunk.heading])
         doc_terms = _terms(" ".join(x for x in (c.hit.doc.title, c.hit.doc.authority or "") if x))
@@ -389,7 +409,7 @@ def _same_finding(c: Candidate, primary: Candidate) -> bool:
 
 
 def _gives_kind(q: Question, c: Candidate, checks: bool) -> bool:
-    return q.kind is None or c.figure or not checks
+    return q.kind is None or q.kind in SOFT or c.figure or not checks
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -2,9 +2,9 @@
 
 "How many children..." wants a count, "what percentage / proportion / rate" a percentage or rate,
 "how much did ... spend / cost" a sum of money, "when" a date, "how long" a duration, and
-"what does MARAC stand for" the acronym's expansion. The answer scorer gives a bonus to sentences
-that give the kind of answer asked for; a count, percentage, sum or duration only counts when it
-stands within a few words of something the question names ("76 children", not "6 inspections").
+"what does MARAC stand for" the acronym's expansion, and "why / what caused" a cause ("due to..."). The answer scorer gives a bonus to sentences
+that give the kind of answer asked for; a count or duration only counts when it stands within a
+few words of something the question names ("76 children", not "6 inspections").
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import re
 from quarry.analysis import stem
 
 COUNT, PERCENT, MONEY, DATE, DURATION, DEFINITION = "count", "percent", "money", "date", "duration", "definition"
+CAUSE = "cause"
+SOFT = frozenset({CAUSE})  # kinds that earn the bonus but are not required of an answer
 LABELS = {COUNT: "a count", PERCENT: "a percentage or rate", MONEY: "a sum of money", DATE: "a date",
-          DURATION: "a duration", DEFINITION: "what the acronym stands for"}
+          DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause"}
 NEAR_WORDS = 8  # a figure is about a thing when they stand this many words apart at most
 
 _ACRONYM_QUESTION = re.compile(r"^\s*(?i:what\s+(?:is|are|does|do)\s+(?:the\s+|an?\s+)?)([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b"
@@ -30,8 +32,9 @@ _QUESTION = (  # checked in this order: "what percentage of the budget" is a per
     (MONEY, re.compile(r"\bhow much\b|£|\b(?:what|how big|how large)\b[^?]*\b(?:costs?|spen[dt]|spending|budgets?|"
                        r"overspen[dt]|underspen[dt])\b", re.I)),
     (COUNT, re.compile(r"\b(?:how many|what number|number of)\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
-    (DURATION, re.compile(r"\bhow long\b(?! ago)", re.I)),
+    (DURATION, re.compile(r"\bhow long\b(?! ago)|\b(?:duration|length) of\b", re.I)),
     (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
+    (CAUSE, re.compile(r"^\s*why\b|\bwhat (?:caused|causes|made|makes|led to|leads to|was the reason|is the reason|were the reasons)\b", re.I)),
 )
 
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -42,10 +45,12 @@ _NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|th
 _UNITS = r"(?:days?|weeks?|months?|years?|hours?|minutes?|working days?)"
 
 _FIGURE = {
+    CAUSE: re.compile(r"\b(?:because|due to|owing to|as a result|caused by|attributed to|attributable to|result of|"
+                      r"reason|reasons|led to|leading to|since)\b", re.I),
     PERCENT: re.compile(r"\d\s?%|\d\s?per ?cent\b|\d\s+per\s+(?:1,?000|10,?000|100,?000)\b", re.I),
     MONEY: re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn)\b", re.I),
     DATE: re.compile(rf"\b{_MONTHS}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_YEAR}\b"),  # "May", not "may"
-    DURATION: re.compile(rf"\b(?:\d+(?:\.\d+)?|an?|one|{_NUMBER_WORDS})\s+(?:more\s+)?{_UNITS}\b", re.I),
+    DURATION: re.compile(rf"\b(?:\d+(?:\.\d+)?|an?|one|{_NUMBER_WORDS})\s+(?:(?:more|full|whole|working|calendar|further)\s+)?{_UNITS}\b", re.I),
 }
 # A count: a number that is not a year, a date, a list number, a percentage or a sum of money.
 _NUMBER = re.compile(r"(?<![\w£$€./-])(\d[\d,]*(?:\.\d+)?)(?![\w%/-]|\.\d)")
@@ -87,8 +92,8 @@ def acronym_asked(question: str) -> str | None:
 
 def has_figure(sentence: str, kind: str | None, near: frozenset[str] | set[str] = frozenset(),
                acronym: str | None = None) -> bool:
-    """True when the sentence gives the kind of answer asked for; counts, percentages, sums and
-    durations must stand within NEAR_WORDS words of one of the `near` terms (when any are given)."""
+    """True when the sentence gives the kind of answer asked for; counts and durations must stand
+    within NEAR_WORDS words of one of the `near` terms (when any are given)."""
     if kind is None:
         return False
     if kind == DEFINITION:
@@ -99,7 +104,7 @@ def has_figure(sentence: str, kind: str | None, near: frozenset[str] | set[str] 
         spans = [m.span() for m in _FIGURE[kind].finditer(sentence)]
     if not spans:
         return False
-    if kind == DATE or not near:
+    if kind not in (COUNT, DURATION) or not near:
         return True
     return any(_near(sentence, a, b, near) for a, b in spans)
 
