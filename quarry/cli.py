@@ -23,6 +23,7 @@ COMMANDS = {
     "serve": "quarry.commands.serve",
     "eval": "eval.command",
     "bench": "eval.bench.command",
+    "ask": "quarry.commands.ask",
 }
 
 

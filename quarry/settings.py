@@ -52,6 +52,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("milvus_token", "", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)"),
     Setting("milvus_collection", "quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)"),
     Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
+    Setting("answer_passages", 20, "passages read for an answer (quarry ask -k)"),
+    Setting("answer_sentences", 3, "most sentences quoted in an answer"),
+    Setting("abstain_below", 0.5, "abstain when the best answer sentence scores below this (calibrated on eval/gold/seed.jsonl)"),
+    Setting("answer_checks", True, "abstain when no evidence matches the periods, dates, numbers, places and kind of figure the question asks about"),
+    Setting("reranker", "", "local sentence-transformers CrossEncoder folder that reranks passages for answers (off when empty)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -90,6 +95,11 @@ class Settings:
     milvus_token: str = field(default="", repr=False)  # a secret, like auth
     milvus_collection: str = "quarry"
     eval_cache: str = ".quarry/eval-cache"
+    answer_passages: int = 20
+    answer_sentences: int = 3
+    abstain_below: float = 0.5
+    answer_checks: bool = True
+    reranker: str = ""
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -162,3 +172,7 @@ def validate(s: Settings) -> None:
         raise UsageError(f"milvus_collection must be letters, digits and underscores, not {s.milvus_collection!r}")
     if s.auth and (":" not in s.auth or not s.auth.split(":", 1)[0] or not s.auth.split(":", 1)[1]):
         raise UsageError("auth must look like USER:PASS (both parts non-empty)")
+    if s.answer_passages < 1 or s.answer_passages > s.max_k:
+        raise UsageError(f"answer_passages must be between 1 and {s.max_k}")
+    if not 1 <= s.answer_sentences <= 10:
+        raise UsageError("answer_sentences must be between 1 and 10")

@@ -9,7 +9,7 @@ import numpy as np
 
 from quarry.embedders import Embedder, load_embedder
 from quarry.errors import UsageError
-from quarry.records import Chunk, DocInfo, Hit
+from quarry.records import Answer, Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import filters as filtering
 from search import fusion
@@ -39,6 +39,8 @@ class Searcher:
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
         self.interpreter = Interpreter(self.doc_infos, index.glossary)
+        self._df: dict[str, int] | None = None
+        self._reranker = None
 
     @property
     def dense(self) -> DenseRetriever:
@@ -141,6 +143,16 @@ class Searcher:
             return None
         return preferred
 
+    def ask(self, question: str, k: int | None = None, filters: Mapping[str, list[str] | str] | None = None,
+            mode: str | None = None) -> Answer:
+        """An extractive answer with verified citations from the top-k passages, or an abstention."""
+        from search.answer import answer_question
+        from search.rerank import load_reranker
+
+        if self.settings.reranker and self._reranker is None:
+            self._reranker = load_reranker(self.settings.reranker, self.settings.device)
+        return answer_question(self, question, k=k, filters=filters, mode=mode, reranker=self._reranker)
+
     def _hits(self, order: list[tuple[int, float]], ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)}
                      for name, items in ranked.items() if not name.endswith("_preferred")}
@@ -166,6 +178,23 @@ class Searcher:
 
     def source_text(self, doc_id: str) -> str:
         return self.index.docs[doc_id].text
+
+    @property
+    def document_frequency(self) -> Mapping[str, int]:
+        """How many passages hold each BM25 term, computed once: from the index's term matrix, or
+        (Milvus, which keeps no term matrix here) from the loaded passages."""
+        if self._df is None:
+            text = self.index.lexical.get("text")
+            if text is not None:
+                counts = np.diff(text.indptr)
+                self._df = {t: int(counts[col]) for t, col in text.vocab.items()}
+            else:
+                from collections import Counter
+
+                from quarry.analysis import terms
+
+                self._df = dict(Counter(t for c in self.index.chunks for t in set(terms(c.text))))
+        return self._df
 
 
 def open_index(path: str | Path | None = None, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:

@@ -241,8 +241,6 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
     @app.get("/api/ask", dependencies=guard)
     def api_ask(request: Request) -> JSONResponse:
         """The answer as `quarry ask --json` prints it."""
-        if not hasattr(current(), "ask"):
-            return JSONResponse({"error": "this server was built without the answer step (ask)"}, status_code=501)
         req = handlers.request_from_params(_params(request), default_k)
         with lock:
             return JSONResponse(handlers.ask_json(current(), req))
@@ -252,7 +250,7 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
         """Liveness plus what is loaded: documents, passages, model."""
         searcher = current()
         return {"ok": True, "documents": len(searcher.doc_infos), "passages": len(searcher.chunks),
-                "model": searcher.index.manifest["model"]["id"], "answers": hasattr(searcher, "ask")}
+                "model": searcher.index.manifest["model"]["id"]}
 
     demo = build_blocks(source, default_k, export_dir, lock)
     return gr.mount_gradio_app(app, demo, path="/", auth=auth, ssr_mode=False, css=CSS, head=HEAD, theme=theme(),
@@ -262,8 +260,7 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
 def warm_up(searcher) -> None:
     """Load the embedder (and the answer step) now, so the first person's search is not the slow one."""
     searcher.search("children in care", k=1, mode="hybrid")
-    if hasattr(searcher, "ask"):
-        searcher.ask("children in care", k=1)
+    searcher.ask("children in care", k=1)
 
 
 def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None) -> None:

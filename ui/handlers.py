@@ -127,11 +127,8 @@ def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10
                          k=parse_k(first("k"), default_k), filters=filters)
 
 
-def _answer(searcher, req: SearchRequest) -> Answer | None:
-    ask = getattr(searcher, "ask", None)
-    if ask is None:  # built without the answer step: the page still works, without the panel
-        return None
-    return ask(req.query, k=req.k, filters=req.filters or None)
+def _answer(searcher, req: SearchRequest) -> Answer:
+    return searcher.ask(req.query, k=req.k, filters=req.filters or None)
 
 
 def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> SearchView:
@@ -206,7 +203,4 @@ def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:
     """The API's ask response: exactly the `quarry ask --json` object."""
     if not req.query:
         raise UsageError("the question is empty (pass q=...)")
-    answer = _answer(searcher, req)
-    if answer is None:
-        raise QuarryError("this server was built without the answer step (`ask`)")
-    return answer.to_dict()
+    return _answer(searcher, req).to_dict()

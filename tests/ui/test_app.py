@@ -62,12 +62,10 @@ def test_api_errors_are_400_with_one_message(client, params, needle):
     assert r.status_code == 400 and needle in r.json()["error"] and set(r.json()) == {"error"}
 
 
-def test_api_ask_without_answer_step_says_so(client, searcher):
-    r = client.get("/api/ask", params={"q": "foster carers"})
-    if hasattr(searcher, "ask"):
-        assert r.status_code == 200 and {"answer", "abstained", "citations"} <= set(r.json())
-    else:
-        assert r.status_code == 501 and "answer step" in r.json()["error"]
+def test_api_ask_is_the_cli_contract(client, searcher):
+    r = client.get("/api/ask", params={"q": "foster carers", "k": "5"})
+    assert r.status_code == 200 and r.json() == json.loads(json.dumps(searcher.ask("foster carers", k=5).to_dict()))
+    assert client.get("/api/ask", params={"k": "5"}).status_code == 400
 
 
 def test_page_and_config_are_served(client):

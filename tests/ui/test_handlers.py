@@ -1,12 +1,12 @@
 """Handlers as plain functions over the fast (hash-embedder) seed index."""
 
 import csv
+import html
 import json
 
 import pytest
 
 from quarry.errors import UsageError
-from quarry.records import Answer, Citation
 from search import open_index
 from ui import handlers
 from ui.handlers import SearchRequest
@@ -19,8 +19,8 @@ def searcher(hash_index):
     return open_index(hash_index.index, hash_index)
 
 
-class Answering:
-    """The searcher plus an `ask` that cites the top passage (until the real answer step is merged)."""
+class Recording:
+    """The real searcher, recording the arguments each `ask` receives."""
 
     def __init__(self, searcher):
         self._s = searcher
@@ -29,12 +29,9 @@ class Answering:
     def __getattr__(self, name):
         return getattr(self._s, name)
 
-    def ask(self, question, k=10, filters=None):
+    def ask(self, question, k=None, filters=None):
         self.calls.append((question, k, filters))
-        hit = self._s.search(question, k=1, filters=filters)[0]
-        quote = hit.chunk.text.split(".")[0]
-        return Answer(question, f"{quote} [1]", False, (Citation(1, hit, quote, hit.chunk.char_start,
-                                                               hit.chunk.char_start + len(quote)),), (hit,))
+        return self._s.ask(question, k=k, filters=filters)
 
 
 def test_filter_choices_come_from_the_index(searcher):
@@ -51,7 +48,8 @@ def test_search_renders_cards_with_citations_and_context(searcher):
     assert "3 passages for" in view.status
     top = view.hits[0]
     assert f'<span class="q-citation">{top.citation}</span>' in view.cards
-    assert view.cards.count("Show in context") == 3 and view.answer == ""  # no `ask` on this searcher: no panel
+    assert view.cards.count("Show in context") == 3
+    assert '<section class="q-answer' in view.answer  # the answer (or the abstention) sits above the cards
 
 
 def test_filters_are_passed_through_and_narrow_results(searcher):
@@ -79,7 +77,7 @@ def test_empty_no_result_and_error_states(searcher):
 
 
 def test_unexpected_failure_is_an_error_panel_not_a_traceback(searcher, caplog):
-    class Broken(Answering):
+    class Broken(Recording):
         def search(self, *args, **kwargs):
             raise RuntimeError("disk on fire at /secret/path")
 
@@ -88,11 +86,16 @@ def test_unexpected_failure_is_an_error_panel_not_a_traceback(searcher, caplog):
     assert "/secret/path" not in view.status and "disk on fire" in caplog.text
 
 
-def test_answer_panel_uses_ask_when_present(searcher):
-    answering = Answering(searcher)
-    view = handlers.run_search(answering, SearchRequest("Fostering and Adoption inspection", "bm25", 4, {"authority": ["Wrexham"]}))
-    assert answering.calls == [("Fostering and Adoption inspection", 4, {"authority": ["Wrexham"]})]
+def test_answer_panel_shows_the_real_answer_with_linked_markers(searcher):
+    recording = Recording(searcher)
+    req = SearchRequest("When was the Wrexham Fostering Service inspection published?", "hybrid", 6, {"authority": ["Wrexham"]})
+    view = handlers.run_search(recording, req)
+    assert recording.calls == [(req.query, 6, {"authority": ["Wrexham"]})]
+    answer = searcher.ask(req.query, k=6, filters={"authority": ["Wrexham"]})
+    assert not answer.abstained and answer.citations
     assert '<section class="q-answer"' in view.answer and 'class="q-marker"' in view.answer
+    for c in answer.citations:  # every quote is shown, escaped, beside its citation
+        assert html.escape(c.quote) in view.answer and html.escape(c.to_dict()["citation"]) in view.answer
 
 
 def test_request_from_url_params():
@@ -124,5 +127,6 @@ def test_api_json_is_the_cli_contract(searcher):
     assert data["hits"] == [{**h.to_dict(), "interpreted": named} for h in searcher.search(req.query, k=3, mode="bm25")]
     with pytest.raises(UsageError):
         handlers.search_json(searcher, SearchRequest(""))
-    answer = handlers.ask_json(Answering(searcher), req)
-    assert answer["abstained"] is False and answer["citations"][0]["n"] == 1
+    assert handlers.ask_json(searcher, req) == searcher.ask(req.query, k=3, filters=None).to_dict()
+    with pytest.raises(UsageError):
+        handlers.ask_json(searcher, SearchRequest(""))

@@ -1,0 +1,143 @@
+"""What kind of answer a question asks for, and whether a sentence gives one (pure functions).
+
+"How many children..." wants a count, "what percentage / proportion / rate" a percentage or rate,
+"how much did ... spend / cost" a sum of money, "when" a date, "how long" a duration, and
+"what does MARAC stand for" the acronym's expansion, and "why / what caused" a cause ("due to..."). The answer scorer gives a bonus to sentences
+that give the kind of answer asked for; a count or duration only counts when it stands within a
+few words of something the question names ("76 children", not "6 inspections").
+"""
+
+from __future__ import annotations
+
+import re
+
+from quarry.analysis import stem
+
+COUNT, PERCENT, MONEY, DATE, DURATION, DEFINITION = "count", "percent", "money", "date", "duration", "definition"
+CAUSE = "cause"
+SOFT = frozenset({CAUSE})  # kinds that earn the bonus but are not required of an answer
+LABELS = {COUNT: "a count", PERCENT: "a percentage or rate", MONEY: "a sum of money", DATE: "a date",
+          DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause"}
+NEAR_WORDS = 8  # a figure is about a thing when they stand this many words apart at most
+
+_ACRONYM_QUESTION = re.compile(r"^\s*(?i:what\s+(?:is|are|does|do)\s+(?:the\s+|an?\s+)?)([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b"
+                               r"(?i:\s+(?:stand\s+for|mean)\b.*|\s*\??\s*)$", re.S)
+_HOW_MANY = re.compile(r"\b(?:how many|what number of|number of)\s+((?:[\w'-]+\s+){0,4}[\w'-]+)", re.I)
+_PHRASE_END = frozenset("did do does were was are is have has had will would can could should of in on at for to by "
+                        "with from per that who which were there".split())
+_IRREGULAR_PLURALS = frozenset("children people staff men women".split())
+_QUESTION = (  # checked in this order: "what percentage of the budget" is a percentage question
+    (PERCENT, re.compile(r"\b(?:percentage|proportion|per ?cent|ratio|share of|rates? of)\b|"
+                         r"\b(?:the|a|an|what|which|its|their|[\w-]+'s)\s+(?:[\w-]+\s+){0,3}rates?\b", re.I)),  # "rate" the noun
+    (MONEY, re.compile(r"\bhow much\b|£|\b(?:what|how big|how large)\b[^?]*\b(?:costs?|spen[dt]|spending|budgets?|"
+                       r"overspen[dt]|underspen[dt])\b", re.I)),
+    (COUNT, re.compile(r"\b(?:how many|what number|number of)\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
+    (DURATION, re.compile(r"\bhow long\b(?! ago)|\b(?:duration|length) of\b", re.I)),
+    (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
+    (CAUSE, re.compile(r"^\s*why\b|\bwhat (?:caused|causes|made|makes|led to|leads to|was the reason|is the reason|were the reasons)\b", re.I)),
+)
+
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_YEAR = r"(?:19|20)\d\d(?:[/-]\d{2,4})?"
+_NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 r"hundred|hundreds|thousand|thousands|dozen|dozens")
+_UNITS = r"(?:days?|weeks?|months?|years?|hours?|minutes?|working days?)"
+
+_FIGURE = {
+    CAUSE: re.compile(r"\b(?:because|due to|owing to|as a result|caused by|attributed to|attributable to|result of|"
+                      r"reason|reasons|led to|leading to|since)\b", re.I),
+    PERCENT: re.compile(r"\d\s?%|\d\s?per ?cent\b|\d\s+per\s+(?:1,?000|10,?000|100,?000)\b", re.I),
+    MONEY: re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn)\b", re.I),
+    DATE: re.compile(rf"\b{_MONTHS}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_YEAR}\b"),  # "May", not "may"
+    DURATION: re.compile(rf"\b(?:\d+(?:\.\d+)?|an?|one|{_NUMBER_WORDS})\s+(?:(?:more|full|whole|working|calendar|further)\s+)?{_UNITS}\b", re.I),
+}
+# A count: a number that is not a year, a date, a list number, a percentage or a sum of money.
+_NUMBER = re.compile(r"(?<![\w£$€./-])(\d[\d,]*(?:\.\d+)?)(?![\w%/-]|\.\d)")
+_COUNT_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.I)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def question_type(question: str) -> str | None:
+    """The kind of answer a question asks for (count, percent, money, date, duration, definition), or None."""
+    if _ACRONYM_QUESTION.match(question):
+        return DEFINITION
+    for kind, pattern in _QUESTION:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def counted(question: str) -> str | None:
+    """The thing a "how many" question counts: "How many new foster carers did..." -> "carers"."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    words = []
+    for w in m.group(1).split():
+        if w.lower() in _PHRASE_END:
+            break
+        words.append(w)
+    for w in words:
+        if w[0].islower() and (w.endswith("s") and not w.endswith("ss") or w in _IRREGULAR_PLURALS):
+            return w
+    return words[-1] if words else None
+
+
+def acronym_asked(question: str) -> str | None:
+    """The acronym a "what does X stand for / what is X" question asks about."""
+    m = _ACRONYM_QUESTION.match(question)
+    return m.group(1) if m else None
+
+
+def has_figure(sentence: str, kind: str | None, near: frozenset[str] | set[str] = frozenset(),
+               acronym: str | None = None) -> bool:
+    """True when the sentence gives the kind of answer asked for; counts and durations must stand
+    within NEAR_WORDS words of one of the `near` terms (when any are given)."""
+    if kind is None:
+        return False
+    if kind == DEFINITION:
+        return acronym is not None and _defines(sentence, acronym)
+    if kind == COUNT:
+        spans = [m.span() for m in _COUNT_WORD.finditer(sentence)] + [m.span(1) for m in _NUMBER.finditer(sentence) if _is_count(m)]
+    else:
+        spans = [m.span() for m in _FIGURE[kind].finditer(sentence)]
+    if not spans:
+        return False
+    if kind not in (COUNT, DURATION) or not near:
+        return True
+    return any(_near(sentence, a, b, near) for a, b in spans)
+
+
+def _defines(sentence: str, acronym: str) -> bool:
+    """"Multi-Agency Risk Assessment Conference (MARAC)" or "MARAC - Multi-Agency ..."."""
+    a = re.escape(acronym)
+    return re.search(rf"[A-Za-z][\w-]*\s+\(\s*{a}s?\s*\)|\b{a}s?\s*[-\u2013\u2014:=]\s*[A-Z]", sentence, re.I) is not None
+
+
+def _near(sentence: str, start: int, end: int, near: frozenset[str] | set[str]) -> bool:
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(sentence)]
+    at = [i for i, (a, b, _) in enumerate(words) if a < end and start < b] or \
+         [min(range(len(words)), key=lambda i: abs(words[i][0] - start))] if words else []
+    if not at:
+        return False
+    lo, hi = max(0, at[0] - NEAR_WORDS), min(len(words), at[-1] + NEAR_WORDS + 1)
+    return any(stem(w) in near for _, _, w in words[lo:hi])
+
+
+def _is_count(match: re.Match[str]) -> bool:
+    value = match.group(1)
+    digits = value.replace(",", "")
+    if re.fullmatch(r"(?:19|20)\d\d", digits):  # a year
+        return False
+    text = match.string
+    after = text[match.end():match.end() + 20]
+    before = text[max(0, match.start() - 12):match.start()]
+    if not text[:match.start()].strip(" -*\u2022(") and re.match(r"[.)]", after):
+        return False  # a list number: "3. During 2009/10..."
+    if re.match(r"\s?(?:%|per ?cent\b|million\b|billion\b)", after, re.I):
+        return False
+    if re.match(rf"(?:st|nd|rd|th)?(?:\s*(?:and|to|-|\u2013)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTHS}", after, re.I) \
+            or re.search(rf"{_MONTHS}\s+$", before, re.I):
+        return False  # "31 March", "15 and 16 October", "December 2018"
+    return True

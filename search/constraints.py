@@ -1,0 +1,122 @@
+"""What a question pins down, and whether a piece of evidence honours it (pure functions).
+
+A question about "31 March 2020", "2010/11", "per 10,000 population" or "Swansea" is only answered
+by evidence about that date, period, number or place: a sentence about December 2018 or about
+another council is the corpus *not* answering. These checks let `quarry ask` abstain on near-miss
+questions that score high on similarity alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from quarry.analysis import terms
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december")
+_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")  # "May", not "may"
+# 2009, 2009/10, 2019-20, 2018-2019; and the short form 09/10
+_PERIOD = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s?[/\u2013-]\s?(\d{4}|\d{2}))?(?![\d%])")
+_SHORT_PERIOD = re.compile(r"(?<![\d/.,])(\d\d)/(\d\d)(?![\d/])")
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w])")
+_NAME = re.compile(r"(?<![\w'])([A-Z][\w'\u2019-]*)")
+# capitalised question words that name nothing
+_NOT_NAMES = frozenset("i what which who whom whose when where why how is are was were do does did has have had can could "
+                       "will would should may might the a an in on of for to by and or my our your".split())
+
+
+@dataclass(frozen=True)
+class Specifics:
+    """The periods, months, numbers and names a question is about."""
+
+    periods: tuple[frozenset[int], ...] = ()
+    months: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # BM25 terms of capitalised words (proper nouns, acronyms)
+
+    def to_dict(self) -> dict[str, list]:
+        return {"periods": [sorted(p) for p in self.periods], "months": list(self.months),
+                "numbers": list(self.numbers), "names": list(self.names)}
+
+
+def periods_in(text: str) -> list[frozenset[int]]:
+    """Years and financial/academic periods: "2009/10" -> {2009, 2010}, "08/09" -> {2008, 2009}."""
+    out = []
+    for m in _PERIOD.finditer(text):
+        first = int(m.group(1))
+        years = {first}
+        if m.group(2):
+            second = int(m.group(2)) if len(m.group(2)) == 4 else first // 100 * 100 + int(m.group(2))
+            second += 100 if second < first else 0  # 1999/00
+            if second == first + 1:
+                years.add(second)
+        out.append(frozenset(years))
+    for m in _SHORT_PERIOD.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        if b == (a + 1) % 100:
+            out.append(frozenset({2000 + a, 2000 + a + 1}))
+    return out
+
+
+def strip_periods(text: str) -> str:
+    """The text with its years and periods blanked out."""
+    return _SHORT_PERIOD.sub(" ", _PERIOD.sub(" ", text))
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers written with digits that are not years ("10,000" -> "10000")."""
+    spans = [m.span() for m in _PERIOD.finditer(text)]
+    out = set()
+    for m in _NUMBER.finditer(text):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        out.add(m.group(1).replace(",", ""))
+    return out
+
+
+def months_in(text: str) -> set[str]:
+    return {m.lower() for m in _MONTH.findall(text)}
+
+
+def specifics(question: str) -> Specifics:
+    """The periods, months, numbers and proper names a question mentions."""
+    names = []
+    for m in _NAME.finditer(question):
+        word = m.group(1)
+        if m.start() == 0 or word.lower() in _NOT_NAMES or word.lower() in MONTHS:
+            continue
+        names.extend(t for t in terms(word) if not t.isdigit())
+    return Specifics(
+        periods=tuple(dict.fromkeys(periods_in(question))),
+        months=tuple(sorted(months_in(question))),
+        numbers=tuple(sorted(numbers_in(question))),
+        names=tuple(dict.fromkeys(names)),
+    )
+
+
+def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=None,
+          authority_terms: frozenset[str] = frozenset(), doc_terms: Iterable[str] = ()) -> list[str]:
+    """What the evidence leaves unmet: periods, months or numbers of the question missing from the
+    evidence's context (its sentence, neighbours and heading; for years also its document's years),
+    names the whole index has never seen, and local authorities other than the evidence's own."""
+    missing: list[str] = []
+    have_years = set(years)
+    for p in periods_in(context):
+        have_years |= p
+    for period in spec.periods:
+        if not period <= have_years:
+            missing.append("/".join(str(y) for y in sorted(period)))
+    have_months = months_in(context)
+    missing += [m for m in spec.months if m not in have_months]
+    have_numbers = numbers_in(context)
+    missing += [n for n in spec.numbers if n not in have_numbers]
+    if spec.names:
+        have_terms = set(terms(context)) | set(doc_terms)
+        for name in spec.names:
+            if known_terms is not None and name not in known_terms:
+                missing.append(name)  # never seen anywhere in the index
+            elif name in authority_terms and name not in have_terms:
+                missing.append(name)  # another council's evidence
+    return missing

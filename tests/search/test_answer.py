@@ -1,0 +1,196 @@
+"""Extractive answers over a tiny two-council corpus (fast hash embedder): composition, markers,
+continuation quotes, figure preference, multi-document support, abstention and quote verification."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from indexer.build import Source, build_from_sources
+from quarry.records import Chunk, DocInfo, Hit
+from quarry.settings import Settings
+from search import open_index
+from search.answer import ABSTAIN_TEXT, candidates_from, heading_like, with_lexical_extras
+from search.verify import CitationMismatch
+
+CARDIFF = """Fostering
+
+The council recruited 12 new foster carers during 2018-19. This is an increase on the previous year. Foster carers rated the support they receive from the fostering team as good.
+
+Finance
+
+The council spent £4.2 million on fostering services in 2018-19. The overspend was caused by placements outside the county.
+
+Staffing
+
+Staff sickness absence was 6.5% in children's services, compared with 5.9% across Wales.
+The average caseload of social workers was 19 in December 2018.
+"""
+
+WREXHAM = """Safeguarding
+
+The local authority has addressed a backlog in deprivation of liberty safeguards and operates without a waiting list.
+
+Fostering
+
+Foster carers rated the support they receive from the fostering team as good. The council recruited 9 new foster carers during 2019-20.
+"""
+
+SOURCES = [
+    Source("cardiff-letter", "cardiff-letter", entry={"title": "Performance Review 2018-19: Cardiff", "authority": "Cardiff City Council",
+                                                    "years": [2018, 2019], "period": "April 2018 - March 2019"}, text=CARDIFF),
+    Source("wrexham-letter", "wrexham-letter", entry={"title": "Performance Review 2019-20: Wrexham", "authority": "Wrexham County Borough Council",
+                                                    "years": [2019, 2020], "period": "April 2019 - March 2020"}, text=WREXHAM),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    settings = Settings(index=str(tmp_path_factory.mktemp("tiny") / "index"), model="hash")
+    build_from_sources(SOURCES, settings)
+    return open_index(settings.index, settings)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_answer_quotes_verified_sentences_with_markers(tiny):
+    answer = tiny.ask("How many new foster carers did Cardiff recruit?")
+    assert not answer.abstained
+    assert answer.citations and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    first = answer.citations[0]
+    assert first.hit.chunk.doc_id == "cardiff-letter"
+    # the sentence that answers, quoted together with the sentence that refers back to it
+    assert first.quote == "The council recruited 12 new foster carers during 2018-19. This is an increase on the previous year."
+    for c in answer.citations:
+        assert tiny.source_text(c.hit.chunk.doc_id)[c.char_start:c.char_end] == c.quote
+    # each quoted sentence stands in the answer, followed by its own marker, in order
+    expected = " ".join(f"{_collapse(c.quote)} [{c.n}]" for c in answer.citations)
+    assert answer.answer == expected
+    assert re.findall(r"\[(\d)\]", answer.answer) == [str(c.n) for c in answer.citations]
+
+
+@pytest.mark.parametrize("question,figure", [
+    ("How much did Cardiff spend on fostering services?", "£4.2 million"),
+    ("What percentage of staff were off sick in Cardiff children's services?", "6.5%"),
+    ("What was the average caseload of social workers in Cardiff in December 2018?", "was 19 in December 2018"),
+])
+def test_questions_about_figures_are_answered_with_the_figure(tiny, question, figure):
+    answer = tiny.ask(question)
+    assert not answer.abstained, answer.interpreted
+    assert figure in answer.citations[0].quote
+
+
+def test_the_same_finding_in_two_documents_is_cited_from_each(tiny):
+    answer = tiny.ask("How did foster carers rate the support they receive from the fostering team?")
+    assert not answer.abstained
+    docs = [c.hit.chunk.doc_id for c in answer.citations]
+    assert {"cardiff-letter", "wrexham-letter"} <= set(docs)
+    quotes = [c.quote for c in answer.citations]
+    assert quotes.count("Foster carers rated the support they receive from the fostering team as good.") == 2
+
+
+@pytest.mark.parametrize("question,missing", [
+    ("How many new foster carers did Swansea recruit?", "swansea"),
+    ("What was the average caseload of social workers in Cardiff in March 2019?", "march"),
+    ("How many new foster carers did Cardiff recruit during 2016-17?", "2016/2017"),
+    ("How many foster carers did Wrexham recruit in 2018-19?", "2018/2019"),
+])
+def test_abstains_when_no_evidence_matches_what_the_question_names(tiny, question, missing):
+    answer = tiny.ask(question)
+    assert answer.abstained
+    assert answer.answer == ABSTAIN_TEXT
+    assert answer.citations == ()
+    assert 1 <= len(answer.passages) <= 3  # the closest passages are still shown
+    assert missing in answer.interpreted["reason"]
+
+
+def test_abstains_when_a_count_question_finds_no_count(tiny):
+    answer = tiny.ask("How many deprivation of liberty applications did Wrexham receive?")
+    assert answer.abstained and "a count" in answer.interpreted["reason"]
+
+
+def test_weak_evidence_under_the_threshold_abstains(tiny):
+    strict = open_index(tiny.settings.index, tiny.settings.with_(abstain_below=9.0))
+    answer = strict.ask("How many new foster carers did Cardiff recruit?")
+    assert answer.abstained and "under 9.0" in answer.interpreted["reason"]
+    assert answer.interpreted["confidence"] < 9.0
+
+
+def test_checks_can_be_turned_off(tiny):
+    loose = open_index(tiny.settings.index, tiny.settings.with_(answer_checks=False))
+    assert not loose.ask("How many new foster carers did Swansea recruit?").abstained
+
+
+def test_json_contract(tiny):
+    d = tiny.ask("How many new foster carers did Cardiff recruit?").to_dict()
+    assert {"question", "answer", "abstained", "citations", "passages"} <= set(d)
+    for c in d["citations"]:
+        assert {"n", "chunk_id", "doc_id", "title", "citation", "quote", "char_start", "char_end", "page"} <= set(c)
+        assert c["citation"].startswith(c["title"])
+    for p in d["passages"]:
+        assert {"rank", "score", "chunk_id", "doc_id", "title", "text", "citation", "char_start", "char_end", "page"} <= set(p)
+
+
+def test_a_tampered_source_text_is_caught_before_an_answer_is_returned(tiny, monkeypatch):
+    real = tiny.source_text
+
+    def tampered(doc_id: str) -> str:
+        return real(doc_id).replace("12 new foster carers", "21 new foster carers")
+
+    monkeypatch.setattr(tiny, "source_text", tampered)
+    with pytest.raises(CitationMismatch):
+        tiny.ask("How many new foster carers did Cardiff recruit?")
+
+
+def test_filters_and_usage_errors_pass_through(tiny):
+    answer = tiny.ask("How did foster carers rate the support they receive?", filters={"authority": ["Wrexham"]})
+    assert {c.hit.chunk.doc_id for c in answer.citations} == {"wrexham-letter"}
+    from quarry.errors import UsageError
+
+    with pytest.raises(UsageError):
+        tiny.ask("   ")
+    with pytest.raises(UsageError):
+        tiny.ask("foster carers", k=0)
+
+
+def _hit(doc: DocInfo, text: str, start: int, rank: int, heading: str = "Fostering") -> Hit:
+    chunk = Chunk(f"{doc.doc_id}:{start}", doc.doc_id, None, heading, (heading,), text, start, start + len(text))
+    return Hit(chunk, doc, 1.0 / rank, rank, {"bm25": rank})
+
+
+def test_overlapping_windows_offer_each_sentence_once():
+    text = "First sentence is here. Second sentence is here. Third sentence is here."
+    doc = DocInfo("d", "d.txt", "Doc")
+    a = _hit(doc, text[:48], 0, 1)  # first two sentences
+    b = _hit(doc, text[24:], 24, 2)  # last two: the second is repeated
+    cands = candidates_from([a, b], lambda d: text)
+    spans = [(c.start, c.end) for c in cands]
+    assert spans == [(0, 23), (24, 48), (49, len(text))]
+    assert all(text[s:e] == c.quote for (s, e), c in zip(spans, cands))
+    assert cands[1].hit is a  # the better-ranked passage holding it
+
+
+def test_a_sentence_ending_with_a_colon_is_quoted_with_what_follows():
+    text = "The director said:\n\n'It is evident that the report is factual and readable'.\n\nAnother paragraph starts here."
+    doc = DocInfo("d", "d.txt", "Doc")
+    cands = candidates_from([_hit(doc, text[:18], 0, 1)], lambda d: text)
+    assert cands[0].quote == "The director said:\n\n'It is evident that the report is factual and readable'."
+
+
+def test_heading_like_lines():
+    assert heading_like("Inspection of Adult Protection in Wrexham County Borough Council (December 2009)")
+    assert heading_like("Annual Council Reporting Framework")
+    assert not heading_like("- inspection of Community Mental Health Team with Healthcare Inspectorate Wales (HIW), 15 October 2019")
+    assert not heading_like("We had 76 children coming into care in 09/10.")
+
+
+def test_lexical_extras_follow_the_fused_passages():
+    doc = DocInfo("d", "d.txt", "Doc")
+    fused = [_hit(doc, "alpha text.", 0, 1), _hit(doc, "beta text.", 20, 2)]
+    lexical = [_hit(doc, "beta text.", 20, 1), _hit(doc, "gamma text.", 40, 2)]
+    merged = with_lexical_extras(fused, lexical)
+    assert [h.chunk.text for h in merged] == ["alpha text.", "beta text.", "gamma text."]
+    assert [h.rank for h in merged] == [1, 2, 3]

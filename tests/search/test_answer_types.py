@@ -1,0 +1,72 @@
+"""Which kind of answer a question asks for, and whether a sentence gives it."""
+
+import pytest
+
+from search.answer_types import acronym_asked, counted, has_figure, question_type
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("How many children came into care in 2009/10?", "count"),
+    ("What was the average social worker caseload in December 2018?", "count"),
+    ("What proportion of cases were allocated?", "percent"),
+    ("What was the re-referral rate in 2009/10?", "percent"),
+    ("What was Wrexham's rate of looked after children?", "percent"),
+    ("How did foster carers rate the support?", None),  # "rate" the verb
+    ("How much did Wrexham spend on social services?", "money"),
+    ("What was the budget for adult social care?", "money"),
+    ("How did the Executive Board respond to the overspend?", None),
+    ("When did CIW hold its improvement conference?", "date"),
+    ("How long has the LSCB been running?", "duration"),
+    ("What does MARAC stand for?", "definition"),
+    ("What is JICPA?", "definition"),
+    ("What does transition mean in adult social care?", None),  # not an acronym
+    ("What did CIW say about the culture?", None),
+])
+def test_question_type(question, kind):
+    assert question_type(question) == kind
+
+
+def test_the_thing_counted_and_the_acronym_asked():
+    assert counted("How many new foster carers did Cardiff recruit?") == "carers"
+    assert counted("How many children were looked after?") == "children"
+    assert counted("How many pieces of focused activity will CIW carry out?") == "pieces"
+    assert acronym_asked("What does IFSS stand for?") == "IFSS"
+    assert acronym_asked("What did CIW say?") is None
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("We had 76 children coming into care in 09/10.", True),
+    ("The scheme is to be rolled out to a further eight wards.", True),
+    ("3. During 2009/10 we spent £58.61 million on Social Services.", False),  # list number, money
+    ("The inspection took place on 15 and 16 October 2019.", False),  # dates
+    ("Performance improved in 2019.", False),  # a year
+    ("Sickness absence was 6.47%.", False),  # a percentage
+])
+def test_counts(sentence, expected):
+    assert has_figure(sentence, "count") is expected
+
+
+def test_a_count_must_stand_by_the_thing_counted():
+    sentence = "Six inspections took place, and the panel met the new foster carers recruited this year."
+    assert has_figure(sentence, "count")
+    assert not has_figure(sentence, "count", {"carer"})  # "six" is 11 words from "carers"
+    assert has_figure("The council recruited 12 new foster carers.", "count", {"carer"})
+
+
+@pytest.mark.parametrize("kind,sentence,expected", [
+    ("percent", "Re-referral rates were 49.7% for the year.", True),
+    ("percent", "A low number of looked after children per 10,000 population.", False),  # no figure
+    ("percent", "Delayed transfers improved from 3.01 per 1000 population.", True),
+    ("money", "We spent £58.61 million on Social Services.", True),
+    ("money", "An overspend of £213k.", True),
+    ("money", "Spending was higher than planned.", False),
+    ("date", "The meeting was held on 17th April 2019.", True),
+    ("date", "People may deteriorate without help.", False),  # "may" is not May
+    ("duration", "Within 10 days of receiving your application.", True),
+    ("duration", "The board has had nearly four years experience.", True),
+    ("definition", "Agreement (MAPPA) and the Multi-Agency Risk Assessment Conference (MARAC).", True),
+    ("definition", "MARAC meetings are held monthly.", False),
+])
+def test_figures(kind, sentence, expected):
+    acronym = "MARAC" if kind == "definition" else None
+    assert has_figure(sentence, kind, acronym=acronym) is expected
