@@ -246,7 +246,7 @@ def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None 
     found = misses(judged)
     return AnswerResult(dataset=dataset, questions=len(rows),
                         metrics={**summarise(judged, seconds), "abstain_below": abstain_below},
-                        sweep=sweep(rows) if any(not r["answerable"] for r in rows) else [],
+                        sweep=sweep(rows, sorted({*SWEEP, abstain_below})) if any(not r["answerable"] for r in rows) else [],
                         misses=found[:MAX_MISSES], miss_count=len(found),
                         index={**(index or {}), "abstain_below": abstain_below,
                                "answer_passages": k or searcher.settings.answer_passages,
