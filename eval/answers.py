@@ -30,6 +30,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from indexer.build import Progress
+
 NO_THRESHOLD = -1e9
 SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(19))  # abstain_below values of the calibration table: 0.30 .. 1.20
 MAX_MISSES = 200  # kept in saved results
@@ -153,7 +155,7 @@ def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
 
 
 def answer_rows(searcher, gold: Iterable[Any], k: int | None = None,
-                progress=None) -> tuple[list[dict[str, Any]], list[float]]:
+                progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[float]]:
     """Ask every question once with `searcher` and judge it: per-question rows and seconds per answer.
 
     Each row also keeps the question asked, the answer given and the expected text (for misses).
@@ -233,7 +235,7 @@ def misses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None = None, index: dict[str, Any] | None = None,
-                     progress=None) -> AnswerResult:
+                     progress: Progress | None = None) -> AnswerResult:
     """Ask the questions once with no threshold and judge them at the searcher's configured `abstain_below`."""
     from search.api import Searcher
 
@@ -256,7 +258,7 @@ def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None 
 
 
 def evaluate_gold_answers(gold_path: Path, docs: list[Path], settings, name: str | None = None,
-                          progress=None) -> AnswerResult:
+                          progress: Progress | None = None) -> AnswerResult:
     """Answers on a span gold set over the files in `docs`, indexed as the retrieval gold run does."""
     from eval import gold
     from eval.harness import open_gold_docs
@@ -268,7 +270,7 @@ def evaluate_gold_answers(gold_path: Path, docs: list[Path], settings, name: str
 
 
 def evaluate_beir_answers(folder: Path, settings, qa: str = "qa.jsonl", corpus: str = "corpus.jsonl",
-                          progress=None) -> AnswerResult:
+                          progress: Progress | None = None) -> AnswerResult:
     """Answers on a BEIR folder's corpus (indexed and cached as the retrieval run does), judged by its qa file."""
     from eval import beir
     from eval.harness import open_cached
