@@ -93,6 +93,12 @@ def question_text(row: dict[str, Any]) -> str:
     return f"{scenario} {row['question']}" if scenario else row["question"]
 
 
+def shown(row: dict[str, Any]) -> str:
+    """A question as the list of misses shows it: the question first, then any scenario."""
+    scenario = (row.get("scenario") or "").strip()
+    return f"{row['question']} (scenario: {scenario})" if scenario else row["question"]
+
+
 def is_answerable(row: dict[str, Any]) -> bool:
     if "answerable" in row:
         return bool(row["answerable"])
@@ -158,7 +164,7 @@ def answer_rows(searcher, gold: Iterable[Any], k: int | None = None,
                 progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[float]]:
     """Ask every question once with `searcher` and judge it: per-question rows and seconds per answer.
 
-    Each row also keeps the question asked, the answer given and the expected text (for misses).
+    Each row also keeps the question (as `shown`), the answer given and the expected text, for the misses.
     """
     from eval.harness import _say
 
@@ -171,7 +177,7 @@ def answer_rows(searcher, gold: Iterable[Any], k: int | None = None,
         start = time.perf_counter()
         answer = searcher.ask(asked, k=k)
         seconds.append(time.perf_counter() - start)
-        rows.append({**judge(row, answer, searcher.source_text), "question": asked, "answer": answer.answer,
+        rows.append({**judge(row, answer, searcher.source_text), "question": shown(row), "answer": answer.answer,
                      "expected": expected(row)})
         if n % 25 == 0 or n == len(gold):
             _say(progress, f"answered {n} of {len(gold)} questions")

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from eval.answers import (NO_THRESHOLD, AnswerResult, answer_rows, as_row, at_threshold, evaluate_answers, evidence_spans,
-                          judge, load_gold, misses, question_text, summarise, sweep)
+                          judge, load_gold, misses, question_text, shown, summarise, sweep)
 from quarry.records import Answer, Chunk, Citation, DocInfo, Hit
 
 DOC = "Intro.\nWithin 10 days of receiving your application the court will send you a case number.\nMore text here."
@@ -113,6 +113,7 @@ def test_misses_are_the_answerable_missed_and_the_unanswerable_answered():
 def test_a_scenario_is_asked_before_its_question():
     assert question_text({"question": "Can I apply?", "scenario": "I am a guardian."}) == "I am a guardian. Can I apply?"
     assert question_text({"question": "Can I apply?", "scenario": ""}) == "Can I apply?"
+    assert shown({"question": "Can I apply?", "scenario": "I am a guardian."}) == "Can I apply? (scenario: I am a guardian.)"
 
 
 def test_derived_metrics_equal_a_real_pass_at_the_threshold(hash_index):
