@@ -1,35 +1,76 @@
-"""Answer quality: `evaluate_answers(searcher, gold) -> metrics`, used by `quarry eval --answers`.
+"""Answer quality of `quarry ask` on judged questions: the engine of `quarry eval --answers`.
 
-Gold rows come in two shapes, both read here:
-- the seed gold set (eval/gold/*.jsonl): {"id", "question", "answerable", "answers": [{"doc", "span"}]}
+Gold rows come in two shapes, both judged here:
+- span gold sets (eval/gold/*.jsonl): {"id", "question", "answerable", "answers": [{"doc", "span"}]}
   -> an answerable question is answered when a gold span appears (whitespace and case aside) in the
   answer or in its first citation's quote;
-- ConditionalQA (qa.jsonl): {"id", "question", "url", "not_answerable", "evidences": ["<p>...</p>"]}
-  -> answered when the first citation's span overlaps a gold evidence sentence in the page `url`
-  (the index's doc id for that page); the scenario is asked with the question, as in its BEIR queries.
-Abstentions on answerable questions count as misses in every rate. `sweep` shows, for a range of
-`abstain_below` thresholds, the abstention rates the setting would give (the calibration table).
+- ConditionalQA (qa.jsonl beside a BEIR corpus): {"id", "question", "scenario", "url", "not_answerable",
+  "evidences": ["<p>...</p>"]} -> answered when the first citation's span overlaps a gold evidence
+  sentence in the page `url` (the index's doc id for that page); the scenario is asked before the question.
+Abstentions on answerable questions count as misses in every rate.
 
-    python -m eval.answers --gold eval/gold/seed.jsonl --index .quarry/index [--sweep] [--json]
-    python -m eval.answers --gold ../shared/datasets/conditionalqa/qa.jsonl --index /tmp/cqa \\
-        --beir-corpus ../shared/datasets/conditionalqa/corpus.jsonl   # builds the index if needed
+One pass of answers: the questions are asked once with the `abstain_below` threshold disabled, and
+each answer's confidence (the best sentence's score, which search/answer.py compares with
+`abstain_below` after everything else is decided) gives what any threshold would have done: the
+metrics at the configured one, and the calibration table over a range (`at_threshold`, `sweep`).
+
+    quarry eval --answers --gold eval/gold/seed.jsonl [--docs corpus] [--report eval/REPORT.md]
+    quarry eval --answers --dataset ../shared/datasets/conditionalqa [--qa qa.jsonl]
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
-import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
+from indexer.build import Progress
+
 NO_THRESHOLD = -1e9
+SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(19))  # abstain_below values of the calibration table: 0.30 .. 1.20
+MAX_MISSES = 200  # kept in saved results
+TEXT_CAP = 200  # characters of a question, answer or expected span kept per miss
+
+
+@dataclass
+class AnswerResult:
+    """One data set's answer evaluation: metrics at the configured threshold, calibration, misses."""
+
+    dataset: str
+    questions: int
+    metrics: dict[str, Any]  # answerable, unanswerable, span_hit | evidence_hit, abstain_*, abstain_below, latency
+    sweep: list[dict[str, Any]] = field(default_factory=list)  # metrics per abstain_below value
+    misses: list[dict[str, Any]] = field(default_factory=list)  # answerable missed, unanswerable answered
+    miss_count: int = 0
+    index: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def hit_key(self) -> str:
+        """The hit rate this set is judged on: span_hit (span gold) or evidence_hit (ConditionalQA)."""
+        return "span_hit" if "span_hit" in self.metrics else "evidence_hit"
+
+    def line(self) -> dict[str, Any]:
+        """The `--json` line."""
+        m = self.metrics
+        return {"dataset": self.dataset, "kind": "answers", "questions": self.questions, "answerable": m["answerable"],
+                "unanswerable": m["unanswerable"], self.hit_key: m.get(self.hit_key),
+                "abstain_answerable": m["abstain_answerable"], "abstain_unanswerable": m["abstain_unanswerable"],
+                "abstain_below": m["abstain_below"], "latency_ms_p50": m.get("latency_ms_p50"),
+                "latency_ms_p95": m.get("latency_ms_p95")}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "AnswerResult":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 def load_gold(path: str | Path) -> list[dict[str, Any]]:
@@ -52,6 +93,12 @@ def question_text(row: dict[str, Any]) -> str:
     return f"{scenario} {row['question']}" if scenario else row["question"]
 
 
+def shown(row: dict[str, Any]) -> str:
+    """A question as the list of misses shows it: the question first, then any scenario."""
+    scenario = (row.get("scenario") or "").strip()
+    return f"{row['question']} (scenario: {scenario})" if scenario else row["question"]
+
+
 def is_answerable(row: dict[str, Any]) -> bool:
     if "answerable" in row:
         return bool(row["answerable"])
@@ -62,17 +109,34 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split()).casefold()
 
 
+def _plain(evidence: str) -> str:
+    """A gold evidence sentence without its HTML tags and entities."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", evidence)).split())
+
+
 def evidence_spans(text: str, evidence: Iterable[str]) -> list[tuple[int, int]]:
     """Where each gold evidence sentence (HTML stripped) stands in a document's text."""
     spans = []
     for ev in evidence:
-        words = html.unescape(re.sub(r"<[^>]+>", " ", ev)).split()
+        words = _plain(ev).split()
         if not words:
             continue
         m = re.search(r"\s+".join(re.escape(w) for w in words), text)
         if m:
             spans.append(m.span())
     return spans
+
+
+def expected(row: dict[str, Any]) -> str:
+    """What a right answer holds, for the list of misses: the first gold span or evidence sentence."""
+    if not is_answerable(row):
+        return "(an abstention)"
+    answers = row.get("answers") or []
+    if answers and isinstance(answers[0], dict):
+        return answers[0].get("span", "")
+    if row.get("evidences"):
+        return _plain(row["evidences"][0])
+    return str(answers[0][0]) if answers and answers[0] else ""
 
 
 def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
@@ -96,21 +160,51 @@ def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
     return out
 
 
-def evaluate_answers(searcher, gold: list[dict[str, Any]], k: int | None = None) -> dict[str, Any]:
-    """Answer metrics over gold rows: span / evidence hit rates, abstention rates, latency, per-question rows."""
+def answer_rows(searcher, gold: Iterable[Any], k: int | None = None,
+                progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[float]]:
+    """Ask every question once with `searcher` and judge it: per-question rows and seconds per answer.
+
+    Each row also keeps the question (as `shown`), the answer given and the expected text, for the misses.
+    """
+    from eval.harness import _say
+
     rows, seconds = [], []
     gold = [as_row(g) for g in gold]
     if gold:
         searcher.ask(question_text(gold[0]), k=k)  # warm up (model load) outside the timings
-    for row in gold:
+    for n, row in enumerate(gold, start=1):
+        asked = question_text(row)
         start = time.perf_counter()
-        answer = searcher.ask(question_text(row), k=k)
+        answer = searcher.ask(asked, k=k)
         seconds.append(time.perf_counter() - start)
-        rows.append(judge(row, answer, searcher.source_text))
-    return summarise(rows, seconds)
+        rows.append({**judge(row, answer, searcher.source_text), "question": shown(row), "answer": answer.answer,
+                     "expected": expected(row)})
+        if n % 25 == 0 or n == len(gold):
+            _say(progress, f"answered {n} of {len(gold)} questions")
+    return rows, seconds
+
+
+def at_threshold(rows: list[dict[str, Any]], abstain_below: float) -> list[dict[str, Any]]:
+    """The rows as a pass at `abstain_below` would have judged them, from a pass with no threshold.
+
+    search/answer.py abstains when its best sentence scores under `abstain_below`, after everything
+    else is decided, and records that score rounded to 4 places as the confidence; so for a threshold
+    of at most 4 decimals an answer turns into an abstention exactly when its confidence is below it
+    (a score within 0.00005 under the threshold, recorded as equal to it, is the one case left out).
+    """
+    out = []
+    for r in rows:
+        weak = not r["abstained"] and r.get("confidence") is not None and r["confidence"] < abstain_below
+        if not weak:
+            out.append(r)
+            continue
+        out.append({**r, "abstained": True, "reason": f"the best evidence scores {r['confidence']:.2f}, under {abstain_below}",
+                    "answer": "(abstained)", **{key: False for key in ("hit", "evidence_hit") if key in r}})
+    return out
 
 
 def summarise(rows: list[dict[str, Any]], seconds: list[float] | None = None) -> dict[str, Any]:
+    """Counts, span / evidence hit rates and abstention rates over judged rows (and latency percentiles)."""
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     rate = lambda xs, key: round(sum(bool(x.get(key)) for x in xs) / len(xs), 4) if xs else None
@@ -126,82 +220,79 @@ def summarise(rows: list[dict[str, Any]], seconds: list[float] | None = None) ->
     if seconds:
         metrics["latency_ms_p50"] = round(float(np.percentile(seconds, 50)) * 1000, 1)
         metrics["latency_ms_p95"] = round(float(np.percentile(seconds, 95)) * 1000, 1)
-    metrics["rows"] = rows
     return metrics
 
 
-def sweep(searcher, gold: list[dict[str, Any]], thresholds: Iterable[float], k: int | None = None) -> list[dict[str, Any]]:
-    """Abstention rates and hit rates for each `abstain_below` threshold (one pass of answers)."""
+def sweep(rows: list[dict[str, Any]], thresholds: Iterable[float] = SWEEP) -> list[dict[str, Any]]:
+    """The calibration table: hit and abstention rates at each `abstain_below`, from one pass's rows."""
+    return [{"abstain_below": t, **summarise(at_threshold(rows, t))} for t in thresholds]
+
+
+def misses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Answerable questions missed (abstained, or answered without the gold) and unanswerable ones answered."""
+    out = []
+    for r in rows:
+        missed = r["abstained"] or not r.get("hit", r.get("evidence_hit", False)) if r["answerable"] else not r["abstained"]
+        if missed:
+            out.append({"id": r["id"], "answerable": r["answerable"], "question": r["question"][:TEXT_CAP],
+                        "answer": (r["answer"] if not r["abstained"] else f"(abstained: {r.get('reason')})")[:TEXT_CAP],
+                        "expected": r["expected"][:TEXT_CAP], "confidence": r.get("confidence")})
+    return out
+
+
+def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None = None, index: dict[str, Any] | None = None,
+                     progress: Progress | None = None) -> AnswerResult:
+    """Ask the questions once with no threshold and judge them at the searcher's configured `abstain_below`."""
     from search.api import Searcher
 
-    free = Searcher(searcher.index, replace(searcher.settings, abstain_below=NO_THRESHOLD), searcher.dense.embedder)
-    base = evaluate_answers(free, gold, k=k)["rows"]
-    table = []
-    for t in thresholds:
-        rows = []
-        for r in base:
-            weak = not r["abstained"] and r["confidence"] is not None and r["confidence"] < t
-            rows.append({**r, "abstained": r["abstained"] or weak,
-                         **({"hit": r["hit"] and not weak} if "hit" in r else {}),
-                         **({"evidence_hit": r["evidence_hit"] and not weak} if "evidence_hit" in r else {})})
-        m = summarise(rows)
-        m.pop("rows")
-        table.append({"abstain_below": t, **m})
-    return table
+    clock = time.perf_counter()
+    abstain_below = searcher.settings.abstain_below
+    free = Searcher(searcher.index, replace(searcher.settings, abstain_below=NO_THRESHOLD), searcher.dense.embedder,
+                    searcher.backend)
+    rows, seconds = answer_rows(free, gold, k, progress)
+    judged = at_threshold(rows, abstain_below)
+    found = misses(judged)
+    return AnswerResult(dataset=dataset, questions=len(rows),
+                        metrics={**summarise(judged, seconds), "abstain_below": abstain_below},
+                        sweep=sweep(rows, sorted({*SWEEP, abstain_below})) if any(not r["answerable"] for r in rows) else [],
+                        misses=found[:MAX_MISSES], miss_count=len(found),
+                        index={**(index or {}), "abstain_below": abstain_below,
+                               "answer_passages": k or searcher.settings.answer_passages,
+                               "answer_sentences": searcher.settings.answer_sentences,
+                               "answer_checks": searcher.settings.answer_checks, "reranker": searcher.settings.reranker},
+                        seconds=time.perf_counter() - clock)
 
 
-def build_beir_index(corpus: str | Path, settings) -> None:
-    """Index a BEIR corpus.jsonl ({"_id", "title", "text"}) into settings.index (incremental)."""
-    from indexer.build import Source, build_from_sources
+def evaluate_gold_answers(gold_path: Path, docs: list[Path], settings, name: str | None = None,
+                          progress: Progress | None = None) -> AnswerResult:
+    """Answers on a span gold set over the files in `docs`, indexed as the retrieval gold run does."""
+    from eval import gold
+    from eval.harness import open_gold_docs
 
-    sources = []
-    with open(corpus, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                d = json.loads(line)
-                sources.append(Source(doc_id=d["_id"], name=d["_id"], entry={"title": d.get("title") or d["_id"]}, text=d["text"]))
-    build_from_sources(sources, settings)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from quarry.settings import Settings
-    from search import open_index
-
-    p = argparse.ArgumentParser(prog="python -m eval.answers", description="Answer quality on a gold set.")
-    p.add_argument("--gold", required=True, help="gold JSONL (seed shape or ConditionalQA qa.jsonl)")
-    p.add_argument("--index", required=True, help="index directory")
-    p.add_argument("--beir-corpus", help="build/refresh --index from this BEIR corpus.jsonl first")
-    p.add_argument("-k", type=int, default=None, help="passages read per answer (default: the answer_passages setting)")
-    p.add_argument("--abstain-below", type=float, default=None, help="override the abstain_below setting")
-    p.add_argument("--no-checks", action="store_true", help="turn the answer_checks setting off")
-    p.add_argument("--sweep", action="store_true", help="print the calibration table of abstain_below thresholds")
-    p.add_argument("--json", action="store_true", help="one JSON object (metrics with per-question rows)")
-    args = p.parse_args(argv)
-    settings = Settings(index=args.index).with_(abstain_below=args.abstain_below)
-    if args.no_checks:
-        settings = replace(settings, answer_checks=False)
-    if args.beir_corpus:
-        build_beir_index(args.beir_corpus, settings)
-    searcher = open_index(args.index, settings)
-    gold = load_gold(args.gold)
-    if args.sweep:
-        for row in sweep(searcher, gold, [round(x, 2) for x in np.arange(0.5, 1.45, 0.05)], k=args.k):
-            print(json.dumps(row))
-        return 0
-    metrics = evaluate_answers(searcher, gold, k=args.k)
-    if args.json:
-        print(json.dumps(metrics))
-        return 0
-    for key, value in metrics.items():
-        if key != "rows":
-            print(f"{key}: {value}")
-    for r in metrics["rows"]:
-        if r["answerable"] and (r["abstained"] or not r.get("hit", r.get("evidence_hit"))):
-            print(f"  miss {r['id']}: {'abstained (' + str(r['reason']) + ')' if r['abstained'] else 'answered without the gold'}")
-        elif not r["answerable"] and not r["abstained"]:
-            print(f"  answered unanswerable {r['id']} (confidence {r['confidence']})")
-    return 0
+    questions = gold.load(gold_path)
+    name = name or gold_path.stem
+    searcher, info, _, _ = open_gold_docs(docs, settings, name, progress)
+    return evaluate_answers(searcher, questions, name, index={**info, "docs": [str(d) for d in docs]}, progress=progress)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def evaluate_beir_answers(folder: Path, settings, qa: str = "qa.jsonl", corpus: str = "corpus.jsonl",
+                          progress: Progress | None = None) -> AnswerResult:
+    """Answers on a BEIR folder's corpus (indexed and cached as the retrieval run does), judged by its qa file."""
+    from eval import beir
+    from eval.harness import open_cached
+    from quarry.errors import QuarryError, UsageError
+
+    qa_path = folder / qa
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder")
+    if not qa_path.is_file():
+        raise UsageError(f"{qa_path}: no such file (--answers --dataset judges answers by a qa.jsonl of questions and evidences)")
+    name, sources, _ = beir.load_corpus(folder, corpus)
+    try:
+        rows = load_gold(qa_path)
+    except ValueError:
+        raise QuarryError(f"{qa_path}: not JSON lines") from None
+    if not rows or not all(isinstance(r, dict) and "question" in r for r in rows):
+        raise QuarryError(f"{qa_path}: each line must be a JSON object with a \"question\"")
+    searcher, info = open_cached(settings, name, sources, progress, settings.max_k)
+    return evaluate_answers(searcher, rows, name, index={**info, "qa": str(qa_path)}, progress=progress)

@@ -78,14 +78,10 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def load(folder: Path, split: str = "test", corpus: str = "corpus.jsonl") -> BeirSet:
-    """Read a BEIR folder; qrels naming unknown queries or documents are dropped and counted."""
+def load_corpus(folder: Path, corpus: str = "corpus.jsonl") -> tuple[str, list[Source], dict[str, str]]:
+    """A BEIR folder's name (the index cache name), its corpus as indexer Sources, and doc id -> title."""
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
-    qrels_path = folder / "qrels" / f"{split}.tsv"
-    if not qrels_path.is_file():
-        found = sorted(p.stem for p in (folder / "qrels").glob("*.tsv"))
-        raise UsageError(f"{qrels_path}: no such split" + (f" (splits here: {', '.join(found)})" if found else ""))
     corpus_path = folder / corpus
     sources, titles = [], {}
     for _, row in _rows(corpus_path):
@@ -94,6 +90,19 @@ def load(folder: Path, split: str = "test", corpus: str = "corpus.jsonl") -> Bei
         titles[source.doc_id] = str(row.get("title") or "")
     if len({s.doc_id for s in sources}) != len(sources):
         raise QuarryError(f"{corpus_path}: two rows share one _id")
+    name = folder.resolve().name + ("" if corpus == "corpus.jsonl" else f":{Path(corpus).stem}")
+    return name, sources, titles
+
+
+def load(folder: Path, split: str = "test", corpus: str = "corpus.jsonl") -> BeirSet:
+    """Read a BEIR folder; qrels naming unknown queries or documents are dropped and counted."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder")
+    qrels_path = folder / "qrels" / f"{split}.tsv"
+    if not qrels_path.is_file():
+        found = sorted(p.stem for p in (folder / "qrels").glob("*.tsv"))
+        raise UsageError(f"{qrels_path}: no such split" + (f" (splits here: {', '.join(found)})" if found else ""))
+    name, sources, titles = load_corpus(folder, corpus)
     all_queries = {str(row["_id"]): str(row.get("text") or "") for _, row in _rows(folder / "queries.jsonl")}
     raw = read_qrels(qrels_path)
     notes = []
@@ -111,5 +120,4 @@ def load(folder: Path, split: str = "test", corpus: str = "corpus.jsonl") -> Bei
         qrels = {q: u for q, u in qrels.items() if q not in empty}
     if not qrels:
         raise QuarryError(f"{qrels_path}: no query has a relevant document in {corpus}")
-    name = folder.resolve().name + ("" if corpus == "corpus.jsonl" else f":{Path(corpus).stem}")
     return BeirSet(name, split, sources, titles, {q: all_queries[q] for q in qrels}, qrels, tuple(notes))

@@ -1,4 +1,5 @@
-"""`quarry eval`: score retrieval on a BEIR folder or a span gold set, per mode, optionally into a report."""
+"""`quarry eval`: score retrieval on a BEIR folder or a span gold set, per mode, optionally into a report;
+with --answers, score `quarry ask`'s answers on the same data instead."""
 
 from __future__ import annotations
 
@@ -10,18 +11,25 @@ from quarry.errors import UsageError
 
 SETTING_FLAGS = ("model", "device", "batch_size", "max_chunk_tokens", "fusion", "candidates", "rrf_k", "alpha", "eval_cache",
                  "backend", "milvus_uri", "milvus_collection")
+ANSWER_FLAGS = ("abstain_below", "answer_passages", "answer_sentences", "answer_checks", "reranker")
 
 
 def register(sub) -> None:
     from quarry.cli import add_setting_flags
 
     p = sub.add_parser(
-        "eval", help="measure retrieval quality on judged data (BEIR folders or span gold sets)",
+        "eval", help="measure retrieval (or, with --answers, answer) quality on judged data",
         description="Index a judged data set through the indexer (cached), search it through the same code as "
-                    "`quarry search`, and score each mode. With only --report, rebuild the report from saved results.")
+                    "`quarry search`, and score each mode. With --answers, ask every question through `quarry ask` and judge "
+                    "the answers instead. With only --report, rebuild the report from saved results.")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--dataset", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv")
     what.add_argument("--gold", type=Path, metavar="FILE", help="a span gold set (JSON lines) over the files in --docs")
+    p.add_argument("--answers", action="store_true",
+                   help="score `quarry ask` instead of retrieval: gold spans (--gold) or ConditionalQA evidence (--dataset, --qa), "
+                        "abstention rates, latency and the abstain_below calibration table")
+    p.add_argument("--qa", default="qa.jsonl", metavar="FILE",
+                   help="with --answers --dataset: questions with evidences inside the folder (default qa.jsonl)")
     p.add_argument("--corpus", default="corpus.jsonl", metavar="FILE", help="corpus file inside the BEIR folder (default corpus.jsonl)")
     p.add_argument("--split", default="test", help="qrels split: qrels/<split>.tsv (default test)")
     p.add_argument("--docs", type=Path, action="append", metavar="PATH",
@@ -30,22 +38,24 @@ def register(sub) -> None:
     p.add_argument("--modes", default="bm25,dense,hybrid", help="comma-separated retrieval modes (default bm25,dense,hybrid)")
     p.add_argument("-k", "--depth", dest="depth", type=int, default=100, metavar="K",
                    help="results ranked per query: documents (BEIR) or passages (gold) (default 100)")
-    p.add_argument("--json", action="store_true", help="one JSON object per line per mode")
+    p.add_argument("--json", action="store_true", help="one JSON object per line per mode (with --answers: one line for the data set)")
     p.add_argument("--report", type=Path, metavar="FILE.md", help="save results beside FILE.md and rebuild the report and its Recall@k plot")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    add_setting_flags(p, *SETTING_FLAGS)
+    add_setting_flags(p, *SETTING_FLAGS, *ANSWER_FLAGS)
     add_setting_flags(p, "milvus_token")  # not in SETTING_FLAGS: never written into a report
 
 
 def command_line(args) -> str:
     """The command as a user would type it (for the report)."""
-    parts = ["quarry", "eval"]
+    parts = ["quarry", "eval"] + (["--answers"] if args.answers else [])
     if args.dataset:
         parts += ["--dataset", str(args.dataset)]
         if args.corpus != "corpus.jsonl":
             parts += ["--corpus", args.corpus]
         if args.split != "test":
             parts += ["--split", args.split]
+        if args.answers and args.qa != "qa.jsonl":
+            parts += ["--qa", args.qa]
     if args.gold:
         parts += ["--gold", str(args.gold)]
         for d in args.docs or []:
@@ -56,7 +66,7 @@ def command_line(args) -> str:
         parts += ["--modes", args.modes]
     if args.depth != 100:
         parts += ["-k", str(args.depth)]
-    for name in SETTING_FLAGS:
+    for name in SETTING_FLAGS + (ANSWER_FLAGS if args.answers else ()):
         if getattr(args, name, None) is not None:
             parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
     if args.report:
@@ -87,9 +97,66 @@ def _print_table(results) -> None:
         print(f"note: {note}")
 
 
+def _gold_name(args, docs: list[Path]) -> str:
+    return args.name or (args.gold.stem if len(docs) == 1 else args.gold.stem + "@" + "+".join(d.resolve().name for d in docs))
+
+
+def _gold_docs(args) -> list[Path]:
+    docs = args.docs or [Path("corpus")]
+    for d in docs:
+        if not d.exists():
+            raise UsageError(f"--docs {d}: no such file or folder")
+    return docs
+
+
+def _print_answers(result) -> None:
+    m = result.metrics
+    print(f"{result.dataset}: {m['answerable']} answerable and {m['unanswerable']} unanswerable questions, "
+          f"abstain_below {m['abstain_below']}")
+    columns = {result.hit_key: result.hit_key.replace("_", " "), "abstain_answerable": "abstain(ans)", "abstain_unanswerable": "abstain(unans)",
+               "latency_ms_p50": "p50 ms", "latency_ms_p95": "p95 ms"}
+    print("".join(f"{h:>16}" for h in columns.values()))
+    print("".join(f"{'–' if m.get(k) is None else m[k]:>16}" for k in columns))
+    print(f"misses: {result.miss_count} (answerable questions missed, unanswerable ones answered)")
+
+
+def run_answers(args, settings, progress) -> int:
+    """`quarry eval --answers`: one pass of `quarry ask` over the questions, judged and optionally reported."""
+    from eval import answers
+
+    if not (args.dataset or args.gold):
+        raise UsageError("--answers needs --gold FILE (span gold set) or --dataset DIR (a BEIR folder with a qa.jsonl)")
+    if args.modes != "bm25,dense,hybrid" or args.depth != 100 or args.split != "test":
+        raise UsageError("--modes, -k and --split score retrieval; with --answers use --answer-passages")
+    if args.dataset:
+        result = answers.evaluate_beir_answers(args.dataset, settings, args.qa, args.corpus, progress)
+        result.dataset = args.name or result.dataset
+    else:
+        docs = _gold_docs(args)
+        result = answers.evaluate_gold_answers(args.gold, docs, settings, _gold_name(args, docs), progress)
+    if args.json:
+        print(json.dumps(result.line(), ensure_ascii=False))
+    else:
+        _print_answers(result)
+    if args.report:
+        from eval import report, report_answers
+
+        report_answers.save(result, args.report, command_line(args))
+        report.write(args.report)
+        if not args.json:
+            print(f"report: {args.report}")
+    return 0
+
+
 def run(args, settings) -> int:
     from indexer.build import stderr_progress
 
+    if args.qa != "qa.jsonl" and not args.answers:
+        raise UsageError("--qa goes with --answers --dataset")
+    if args.answers:
+        if args.docs and not args.gold:
+            raise UsageError("--docs goes with --gold")
+        return run_answers(args, settings, stderr_progress(args.quiet))
     if args.depth < 1:
         raise UsageError("-k must be a positive whole number")
     if args.docs and not args.gold:
@@ -106,12 +173,8 @@ def run(args, settings) -> int:
     elif args.gold:
         from eval.harness import evaluate_gold
 
-        docs = args.docs or [Path("corpus")]
-        for d in docs:
-            if not d.exists():
-                raise UsageError(f"--docs {d}: no such file or folder")
-        name = args.name or (args.gold.stem if len(docs) == 1 else args.gold.stem + "@" + "+".join(d.resolve().name for d in docs))
-        results = evaluate_gold(args.gold, docs, settings, modes, args.depth, progress, name)
+        docs = _gold_docs(args)
+        results = evaluate_gold(args.gold, docs, settings, modes, args.depth, progress, _gold_name(args, docs))
     if results and args.name and args.dataset:
         for r in results:
             r.dataset = args.name

@@ -122,7 +122,8 @@ def doc_ranking(hits: Sequence[Hit], k: int) -> list[str]:
     return list(dict.fromkeys(h.chunk.doc_id for h in hits))[:k]
 
 
-def _open(settings: Settings, name: str, sources, progress: Progress | None, max_k: int):
+def open_cached(settings: Settings, name: str, sources, progress: Progress | None, max_k: int):
+    """A searcher over the cached index of `sources` (built if needed), and the index facts for results."""
     from search import open_index
 
     indexed = cached_index(name, sources, settings, progress)
@@ -171,7 +172,7 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
     """Score each mode on a BEIR folder; documents are ranked by their best passage."""
     data = beir.load(folder, split, corpus)
     depth_wanted = max(10 * k, 1000)
-    searcher, info = _open(settings, data.name, data.sources, progress, depth_wanted)
+    searcher, info = open_cached(settings, data.name, data.sources, progress, depth_wanted)
     depth = min(depth_wanted, len(searcher.chunks))
     info["ranked"] = k
     results, per_query = [], {}
@@ -232,15 +233,22 @@ def _excerpt(text: str, n: int = 160) -> str:
     return flat[:n] + ("…" if len(flat) > n else "")
 
 
+def open_gold_docs(docs: Sequence[Path], settings: Settings, name: str, progress: Progress | None = None, max_k: int = 100):
+    """A searcher over the cached index of a gold set's documents (cache name `<name>-docs`, shared by
+    the retrieval and answer runs), its index facts, the sources and the files skipped."""
+    sources, skipped = file_sources(docs)
+    if not sources:
+        raise QuarryError("no documents to index under " + ", ".join(map(str, docs)))
+    searcher, info = open_cached(settings, name + "-docs", sources, progress, max_k)
+    return searcher, info, sources, skipped
+
+
 def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, modes: Sequence[str] = MODES,
                   k: int = 100, progress: Progress | None = None, name: str | None = None) -> list[ModeResult]:
     """Score each mode on a span gold set over the files in `docs`; a passage holding a span is relevant."""
     questions = gold.load(gold_path)
-    sources, skipped = file_sources(docs)
-    if not sources:
-        raise QuarryError("no documents to index under " + ", ".join(map(str, docs)))
     name = name or gold_path.stem
-    searcher, info = _open(settings, name + "-docs", sources, progress, k)
+    searcher, info, sources, skipped = open_gold_docs(docs, settings, name, progress, k)
     qrels, how, unlocated = _gold_qrels(questions, searcher, gold.DocMatcher(sources, docs))
     if not qrels:
         raise QuarryError(f"{gold_path}: no answer span was found in the indexed documents (do --docs point at them?)")

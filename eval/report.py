@@ -38,7 +38,7 @@ def save(results: list[ModeResult], report: Path, command: str) -> Path:
 
 
 def load_saved(report: Path) -> list[dict[str, Any]]:
-    """Every saved run beside the report, oldest first, results as ModeResult."""
+    """Every saved retrieval run beside the report (results/*.json; answer runs live in results/answers/), oldest first."""
     runs = []
     for path in sorted(results_dir(report).glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -171,13 +171,16 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
 
 
 def write(report: Path) -> Path:
-    """Rebuild `report` (Markdown) and its Recall@k PNG from every saved result beside it."""
+    """Rebuild `report` (Markdown) and its Recall@k PNG from every saved result beside it (answers included)."""
+    from eval import report_answers
+
     runs = load_saved(report)
+    answer_runs = report_answers.load_saved(report)
     anchors = json.loads(ANCHORS.read_text(encoding="utf-8"))
     png = report.with_name(report.stem + "-recall.png")
     out = ["# quarry retrieval evaluation", "",
            "Made by these commands (each saves its data set's results in `results/` and rebuilds this file):", "", "```"]
-    out += [run["command"] for run in runs] + ["```", "",
+    out += [run["command"] for run in runs + answer_runs] + ["```", "",
             "Metrics from ranx. BEIR sets are judged per document (a document scores as its best passage); gold sets "
             "per passage (a passage is relevant when it contains an answer span, whitespace collapsed). "
             "Unanswerable questions are not scored. The first `candidates` passages of each list are exactly what "
@@ -190,6 +193,8 @@ def write(report: Path) -> Path:
     if runs:
         plot(runs, png)
         out += ["", "## Recall@k", "", f"![Recall@k per mode]({png.name})"]
+    if answer_runs:
+        out += [""] + report_answers.section(answer_runs, anchors)
     notes = results_dir(report) / "NOTES.md"
     if notes.is_file():
         out += ["", notes.read_text(encoding="utf-8").strip()]

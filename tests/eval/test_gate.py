@@ -2,6 +2,8 @@
 
 Floors live in eval/thresholds.json (a little under the measured figures). A change that lowers a
 number below its floor fails here; raise floors when quality improves, lower one only on purpose.
+Keys ending in /answers gate `quarry eval --answers` the same way, with ceilings for the rates that
+must stay low (abstaining on answerable questions).
 """
 
 import json
@@ -14,7 +16,8 @@ from quarry.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = json.loads((ROOT / "eval" / "thresholds.json").read_text(encoding="utf-8"))
-SETS = [key for key in THRESHOLDS if not key.startswith("_")]
+SETS = [key for key in THRESHOLDS if not key.startswith("_") and not key.endswith("/answers")]
+ANSWER_SETS = [key for key in THRESHOLDS if key.endswith("/answers")]
 
 
 def run(spec: dict) -> dict:
@@ -61,3 +64,35 @@ def test_floors_are_well_formed():
         for mode, floors in spec["floors"].items():
             assert mode in {"bm25", "dense", "hybrid"} and set(floors) <= set(METRICS), (key, mode)
             assert all(0 <= v <= 1 for v in floors.values()), (key, mode)
+
+
+def out_of_bounds(key: str, measured: dict, floors: dict, ceilings: dict) -> list[str]:
+    """One line per answer metric under its floor or over its ceiling."""
+    return ([f"{key} {metric}: {measured[metric]:.4f} < floor {floor}" for metric, floor in floors.items() if measured[metric] < floor]
+            + [f"{key} {metric}: {measured[metric]:.4f} > ceiling {ceiling}" for metric, ceiling in ceilings.items()
+               if measured[metric] > ceiling])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ANSWER_SETS)
+def test_no_answer_metric_crosses_its_bound(key, seed_answers_line):
+    spec = THRESHOLDS[key]
+    # the seed set's answers are run once per session by `quarry eval --answers` (tests/eval/conftest.py)
+    assert (spec["gold"], spec["docs"]) == ("eval/gold/seed.jsonl", ["corpus"]), "only the seed set's answers are gated"
+    bad = out_of_bounds(key, seed_answers_line, spec["floors"], spec.get("ceilings", {}))
+    assert not bad, "answer quality crossed the committed bounds:\n" + "\n".join(bad)
+
+
+def test_an_answer_metric_out_of_bounds_is_named():
+    floors, ceilings = {"span_hit": 0.75}, {"abstain_answerable": 0.10}
+    assert out_of_bounds("seed/answers", {"span_hit": 0.75, "abstain_answerable": 0.10}, floors, ceilings) == []
+    assert out_of_bounds("seed/answers", {"span_hit": 0.7, "abstain_answerable": 0.12}, floors, ceilings) == \
+        ["seed/answers span_hit: 0.7000 < floor 0.75", "seed/answers abstain_answerable: 0.1200 > ceiling 0.1"]
+
+
+def test_answer_bounds_are_well_formed():
+    for key in ANSWER_SETS:
+        spec = THRESHOLDS[key]
+        bounds = {**spec["floors"], **spec.get("ceilings", {})}
+        assert set(bounds) <= {"span_hit", "evidence_hit", "abstain_answerable", "abstain_unanswerable"}, key
+        assert all(0 <= v <= 1 for v in bounds.values()) and set(bounds) <= set(spec["measured"]), key

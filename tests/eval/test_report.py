@@ -42,3 +42,26 @@ def test_saved_results_round_trip(tmp_path):
     report.save([result("bm25", 0.4)], path, "cmd")
     (run,) = report.load_saved(path)
     assert run["results"][0] == result("bm25", 0.4)
+
+
+def test_answers_section_names_targets_met_and_missed(tmp_path):
+    from eval import report_answers
+    from eval.answers import AnswerResult
+
+    metrics = {"answerable": 76, "unanswerable": 15, "span_hit": 0.8, "abstain_answerable": 0.05,
+               "abstain_unanswerable": 0.8, "abstain_below": 0.5, "latency_ms_p50": 110.0, "latency_ms_p95": 900.4}
+    sweep = [{"abstain_below": 0.5, "span_hit": 0.8, "abstain_answerable": 0.05, "abstain_unanswerable": 0.8},
+             {"abstain_below": 0.9, "span_hit": 0.7, "abstain_answerable": 0.2, "abstain_unanswerable": 0.9}]
+    miss = {"id": "seed-9", "answerable": True, "question": "What | why?", "answer": "(abstained: no date)",
+            "expected": "the span", "confidence": 0.42}
+    result = AnswerResult("seed", 91, metrics, sweep, [miss] * 20, 20, {"chunks": 168, "documents": 3}, 55.0)
+    path = tmp_path / "REPORT.md"
+    report_answers.save(result, path, "quarry eval --answers --gold seed.jsonl --report REPORT.md")
+    report.write(path)
+    text = path.read_text(encoding="utf-8")
+    assert ("| seed | 76 | 15 | 0.800 (span) | 0.050 | 0.800 | 0.5 | 110 | 900 | span hit ≥ 0.85: **missed**; "
+            "abstains on unanswerable ≥ 0.80: met; abstains on answerable ≤ 0.10: met |") in text
+    assert "| 0.5 ← | 0.800 | 0.050 | 0.800 |" in text and "| 0.9 | 0.700 | 0.200 | 0.900 |" in text
+    assert text.count("| seed-9 | What \\| why? | (abstained: no date) | the span | 0.42 |") == report_answers.SHOWN_MISSES
+    assert "… and 5 more (results/answers/seed.json)." in text
+    assert report.load_saved(path) == [] and report_answers.load_saved(path)[0]["result"] == result
