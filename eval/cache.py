@@ -45,7 +45,10 @@ def cache_key(sources: list[Source], settings: Settings) -> str:
 
 def cached_index(name: str, sources: list[Source], settings: Settings, progress: Progress | None = None) -> Settings:
     """Build (or reuse) the index of `sources` in the cache; returns settings pointing at it."""
-    folder = Path(settings.eval_cache) / f"{slug(name)}-{cache_key(sources, settings)[:16]}"
+    key = cache_key(sources, settings)[:16]
+    # the key alone decides reuse: the same documents evaluated under another name share one index
+    existing = sorted(Path(settings.eval_cache).glob(f"*-{key}"))
+    folder = existing[0] if existing else Path(settings.eval_cache) / f"{slug(name)}-{key}"
     indexed = replace(settings, index=str(folder))
     build_from_sources(sources, indexed, progress=progress)
     if settings.backend == "milvus":  # one collection per cached index, synced from the local build

@@ -53,9 +53,6 @@ W_COSINE = 1.0
 W_LEXICAL = 0.75
 W_PASSAGE = 0.2
 W_FIGURE = 0.2
-W_PASSAGE_DENSE = 0.0
-EMBED_HEADING = False
-ASKED_COSINE = 0.0  # share of the cosine taken against the asked part alone when a scenario comes first
 CONTEXT_DISCOUNT = 0.7  # a sentence's coverage counted with its previous sentence, discounted
 MAX_EMBEDDED = 40  # sentences embedded per question (latency bound), chosen by the pre-score
 MIN_WORDS = 3  # shorter "sentences" are headings or list labels
@@ -300,26 +297,24 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
         own = _terms(c.quote) | context_terms[key]
         c.coverage = max(coverage(q, own), CONTEXT_DISCOUNT * coverage(q, own | _terms(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
-        c.score = W_LEXICAL * c.coverage + W_PASSAGE / math.sqrt(best_rank(c.hit)) + W_FIGURE * c.figure \
-            + W_PASSAGE_DENSE * c.hit.scores.get("dense", 0.0)
+        c.score = W_LEXICAL * c.coverage + W_PASSAGE / math.sqrt(best_rank(c.hit)) + W_FIGURE * c.figure
     cands.sort(key=lambda c: -c.score)
     cands = cands[:MAX_EMBEDDED]
     if cands:
-        whole = q.focused or q.text
-        asked = focus(q.text, searcher) if ASKED_COSINE and q.text != whole else whole
-        vectors = embed_cached(searcher.dense.embedder, [whole, asked] + [_embedded(c) for c in cands])
-        for c, v in zip(cands, vectors[2:]):
+        vectors = embed_cached(searcher.dense.embedder, [q.focused or q.text] + [_embedded(c) for c in cands])
+        for c, v in zip(cands, vectors[1:]):
             c.vector = v
-            c.cosine = (1 - ASKED_COSINE) * float(v @ vectors[0]) + ASKED_COSINE * float(v @ vectors[1])
+            c.cosine = float(v @ vectors[0])
             c.score += W_COSINE * c.cosine
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
     return cands
 
 
 def _embedded(c: Candidate) -> str:
-    """What the model reads of a candidate: the quote, after its section heading when it has one."""
+    """What the model reads of a candidate: the quote after its section heading ("Fostering and
+    Adoption: The inspectors were of the opinion..."), which says what a bare sentence is about."""
     heading = c.hit.chunk.heading.strip()
-    return f"{heading}: {_collapse(c.quote)}" if EMBED_HEADING and heading else _collapse(c.quote)
+    return f"{heading}: {_collapse(c.quote)}" if heading else _collapse(c.quote)
 
 
 _VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()

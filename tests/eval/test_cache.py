@@ -31,3 +31,12 @@ def test_the_cached_index_is_built_once_and_reused(tmp_path):
     again = cached_index("toy set", DOCS, settings)
     assert first.index == again.index and first.index.startswith(str(tmp_path / "toy-set-"))
     assert len(list((tmp_path / first.index.rsplit("/", 1)[1] / "builds").iterdir())) == 1  # nothing rebuilt
+
+
+def test_the_same_documents_under_another_name_share_the_index(tmp_path):
+    settings = Settings(model="hash", eval_cache=str(tmp_path))
+    first = cached_index("toy set", DOCS, settings)
+    other = cached_index("toy set with another name", DOCS, settings)
+    assert other.index == first.index and len(list(tmp_path.iterdir())) == 1
+    changed = cached_index("toy set", DOCS[:1], settings)
+    assert changed.index != first.index  # other documents: another index
