@@ -113,6 +113,17 @@ def test_lexical_agrees_mostly_with_local_bm25(searchers):
     assert sum(overlap) / len(overlap) >= 0.6, overlap
 
 
+def test_ask_over_milvus_quotes_verified_sentences_like_the_local_index(searchers):
+    local, remote = searchers
+    assert remote.index.lexical == {}  # no term matrix here: document frequencies come from the passages
+    assert remote.document_frequency["foster"] == local.document_frequency["foster"] > 0
+    question = "How many foster carers were approved by Wrexham?"
+    answer = remote.ask(question)
+    assert answer.citations or answer.abstained
+    for c in answer.citations:  # every quote is the stored text at its span
+        assert remote.source_text(c.hit.chunk.doc_id)[c.char_start:c.char_end] == c.quote
+
+
 def test_incremental_sync_upserts_changed_and_deletes_removed_documents(tmp_path, milvus_uri):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
