@@ -35,6 +35,11 @@ class Specifics:
     months: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # BM25 terms of capitalised words (proper nouns, acronyms)
+    words: tuple[str, ...] = ()  # the question's own word for each name ("Ambulance" for "ambul")
+
+    def word(self, name: str) -> str:
+        """How the question wrote a name term (reasons are shown to people, who never typed stems)."""
+        return self.words[self.names.index(name)] if name in self.names and len(self.words) == len(self.names) else name
 
     def to_dict(self) -> dict[str, list]:
         return {"periods": [sorted(p) for p in self.periods], "months": list(self.months),
@@ -82,17 +87,20 @@ def months_in(text: str) -> set[str]:
 
 def specifics(question: str) -> Specifics:
     """The periods, months, numbers and proper names a question mentions."""
-    names = []
+    names: dict[str, str] = {}  # term -> the word it came from (the first one)
     for m in _NAME.finditer(question):
         word = m.group(1)
         if m.start() == 0 or word.lower() in _NOT_NAMES or word.lower() in MONTHS:
             continue
-        names.extend(t for t in terms(word) if not t.isdigit())
+        for t in terms(word):
+            if not t.isdigit():
+                names.setdefault(t, re.sub(r"['\u2019]s?$", "", word))
     return Specifics(
         periods=tuple(dict.fromkeys(periods_in(question))),
         months=tuple(sorted(months_in(question))),
         numbers=tuple(sorted(numbers_in(question))),
-        names=tuple(dict.fromkeys(names)),
+        names=tuple(names),
+        words=tuple(names.values()),
     )
 
 
@@ -116,7 +124,7 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
         have_terms = set(terms(context)) | set(doc_terms)
         for name in spec.names:
             if known_terms is not None and name not in known_terms:
-                missing.append(name)  # never seen anywhere in the index
+                missing.append(spec.word(name))  # never seen anywhere in the index
             elif name in authority_terms and name not in have_terms:
-                missing.append(name)  # another council's evidence
+                missing.append(spec.word(name))  # another council's evidence
     return missing

@@ -93,7 +93,7 @@ def test_the_same_finding_in_two_documents_is_cited_from_each(tiny):
 
 
 @pytest.mark.parametrize("question,missing", [
-    ("How many new foster carers did Swansea recruit?", "swansea"),
+    ("How many new foster carers did Swansea recruit?", "Swansea"),
     ("What was the average caseload of social workers in Cardiff in March 2019?", "march"),
     ("How many new foster carers did Cardiff recruit during 2016-17?", "2016/2017"),
     ("How many foster carers did Wrexham recruit in 2018-19?", "2018/2019"),

@@ -37,4 +37,11 @@ def test_unmet():
     # a place the index has never seen, and another council's evidence
     spec = specifics("What did CIW say about Swansea and Cardiff?")
     assert unmet(spec, "CIW said so.", known_terms={"ciw", "cardiff"}, authority_terms=frozenset({"cardiff", "wrexham"}),
-                 doc_terms={"wrexham"}) == ["swansea", "cardiff"]
+                 doc_terms={"wrexham"}) == ["Swansea", "Cardiff"]
+
+
+def test_unmet_names_are_shown_as_the_question_wrote_them():
+    spec = specifics("What is the budget of the Welsh Ambulance Service?")
+    assert "ambul" in spec.names and spec.word("ambul") == "Ambulance"
+    assert unmet(spec, "The budget was £47.66m.", known_terms={"welsh", "servic", "budget"}) == ["Ambulance"]
+    assert specifics("Did Wrexham's panel meet?").word("wrexham") == "Wrexham"
