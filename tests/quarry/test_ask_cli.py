@@ -46,7 +46,7 @@ def test_ask_abstains_readably(hash_index):
     out = quarry("ask", "What did CIW say about Swansea Council's children's services?", "--index", hash_index.index)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("The corpus does not answer this confidently.")
-    assert "swansea" in out.stdout and "Closest passages:" in out.stdout and "\n1. " in out.stdout
+    assert "Swansea" in out.stdout and "Closest passages:" in out.stdout and "\n1. " in out.stdout
 
 
 @pytest.mark.parametrize("args,needle", [
