@@ -176,6 +176,10 @@ def test_cli_index_and_search_with_backend_milvus(tmp_path, milvus_uri, capsys, 
     assert main(["search", "delayed transfers of care", "-k", "3", "--json", *common, "--filter", "authority=Wrexham"]) == 0
     hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(hits) == 3 and all(h["authority"] and "Wrexham" in h["authority"] for h in hits)
+    assert main(["ask", "How many foster carers were approved?", "--json", *common, "--filter", "authority=Wrexham"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["passages"] and all("Wrexham" in p["authority"] for p in answer["passages"])
+    assert answer["abstained"] or answer["citations"][0]["doc_id"].startswith("wrexham") or "wrexham" in answer["citations"][0]["doc_id"]
     assert main(["search", "care", "--backend", "milvus", "--milvus-uri", milvus_uri, "--milvus-collection", "absent"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and "no Milvus index" in err
