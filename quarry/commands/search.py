@@ -7,14 +7,13 @@ import textwrap
 
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_setting_flags
+    from quarry.cli import add_backend_flags, add_filter_flag, add_setting_flags
 
     p = sub.add_parser("search", help="search the index", description="Search the index; hybrid (BM25 + dense, RRF) by default.")
     p.add_argument("query", help="the question or keywords")
     add_setting_flags(p, "k", "mode", "index", "fusion", "candidates", "query_model")
     add_backend_flags(p)
-    p.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
-                   help="hard filter: doc, authority, year or type (repeat to combine)")
+    add_filter_flag(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line per hit")
 
 
