@@ -19,15 +19,15 @@ def register(sub) -> None:
 
 def run(args, settings) -> int:
     from search import filters
-    from search.api import open_index
+    from search.api import hits_json, open_index
 
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
     hits = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
     interpreted = searcher.interpret(args.query).to_dict()
     if args.json:
-        for hit in hits:
-            print(json.dumps({**hit.to_dict(), "interpreted": interpreted}, ensure_ascii=False))
+        for line in hits_json(hits, interpreted):
+            print(json.dumps(line, ensure_ascii=False))
         return 0
     if interpreted:
         shown = {k: v for k, v in interpreted.items() if k != "acronyms"}
