@@ -21,7 +21,6 @@ metrics at the configured one, and the calibration table over a range (`at_thres
 from __future__ import annotations
 
 import html
-import json
 import re
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +29,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from eval.jsonl import read_jsonl
 from indexer.build import Progress
 
 NO_THRESHOLD = -1e9
@@ -75,8 +75,7 @@ class AnswerResult:
 
 def load_gold(path: str | Path) -> list[dict[str, Any]]:
     """Gold rows from a JSONL file (either shape; see the module docstring)."""
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return [row for _, row in read_jsonl(path)]
 
 
 def as_row(item: Any) -> dict[str, Any]:

@@ -8,12 +8,12 @@ authority, years, ...) become its catalogue entry, others are ignored.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from indexer.build import Source
+from eval.jsonl import read_jsonl
 from indexer.metadata import FIELDS
 from quarry.errors import QuarryError, UsageError
 
@@ -32,19 +32,10 @@ class BeirSet:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file (a BEIR folder has corpus.jsonl, queries.jsonl and qrels/<split>.tsv)")
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise QuarryError(f"{path}:{n}: not a JSON line") from None
-            if not isinstance(row, dict) or "_id" not in row:
-                raise QuarryError(f"{path}:{n}: each line must be a JSON object with an \"_id\"")
-            yield n, row
+    for n, row in read_jsonl(path, "no such file (a BEIR folder has corpus.jsonl, queries.jsonl and qrels/<split>.tsv)"):
+        if "_id" not in row:
+            raise QuarryError(f"{path}:{n}: each line must be a JSON object with an \"_id\"")
+        yield n, row
 
 
 def source_for(row: dict[str, Any]) -> Source:

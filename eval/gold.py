@@ -10,14 +10,14 @@ overlap it). Two row shapes are read, so any set in either shape works unchanged
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
+from eval.jsonl import read_jsonl
 from indexer.build import Source
-from quarry.errors import QuarryError, UsageError
+from quarry.errors import QuarryError
 from quarry.records import Chunk
 
 
@@ -45,22 +45,16 @@ def _answers(row: dict) -> tuple[Answer, ...]:
 
 def load(path: Path) -> list[GoldQuestion]:
     """Read a gold set (JSON lines); a row with no answer span counts as unanswerable."""
-    if not path.is_file():
-        raise UsageError(f"{path}: no such gold set")
     out = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                answers = _answers(row)
-                question = str(row["question"])
-            except (ValueError, KeyError, TypeError, AttributeError):
-                raise QuarryError(f"{path}:{n}: expected {{\"question\", \"answers\": [{{\"doc\", \"span\"}}]}}") from None
-            answerable = bool(row.get("answerable", True)) and bool(answers)
-            kind = str(row.get("kind") or row.get("names") or "all")
-            out.append(GoldQuestion(str(row.get("id") or f"{path.stem}-{n}"), question, kind, answerable, answers))
+    for n, row in read_jsonl(path, "no such gold set"):
+        try:
+            answers = _answers(row)
+            question = str(row["question"])
+        except (KeyError, TypeError, AttributeError):
+            raise QuarryError(f"{path}:{n}: expected {{\"question\", \"answers\": [{{\"doc\", \"span\"}}]}}") from None
+        answerable = bool(row.get("answerable", True)) and bool(answers)
+        kind = str(row.get("kind") or row.get("names") or "all")
+        out.append(GoldQuestion(str(row.get("id") or f"{path.stem}-{n}"), question, kind, answerable, answers))
     if not out:
         raise QuarryError(f"{path}: no questions")
     return out

@@ -52,6 +52,12 @@ def add_backend_flags(parser: argparse.ArgumentParser) -> None:
     add_setting_flags(parser, *BACKEND_SETTINGS)
 
 
+def add_filter_flag(parser: argparse.ArgumentParser) -> None:
+    """--filter/-f KEY=VALUE, repeatable (for every command that searches; parsed by search.filters.parse)."""
+    parser.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
+                        help="hard filter: doc, authority, year or type (repeat to combine)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="quarry", description="Search and question answering with exact citations over long reports.")
     parser.add_argument("--version", action="version", version=f"quarry {__version__}")

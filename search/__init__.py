@@ -8,6 +8,6 @@ Public API (the CLI, the UI and the eval harness all use this and nothing else):
                         filters={"authority": "Wrexham"})
 """
 
-from search.api import Searcher, open_index
+from search.api import Searcher, hits_json, open_index
 
-__all__ = ["Searcher", "open_index"]
+__all__ = ["Searcher", "hits_json", "open_index"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -195,6 +195,12 @@ class Searcher:
 
                 self._df = dict(Counter(t for c in self.index.chunks for t in set(terms(c.text))))
         return self._df
+
+
+def hits_json(hits: Sequence[Hit], interpreted: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Each hit as one line of `quarry search --json` (the API's "hits" too): the hit plus what the query named."""
+    named = dict(interpreted or {})
+    return [{**h.to_dict(), "interpreted": named} for h in hits]
 
 
 def open_index(path: str | Path | None = None, settings: Settings | None = None, embedder: Embedder | None = None) -> Searcher:

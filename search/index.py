@@ -1,11 +1,11 @@
-"""Load an index build folder: manifest checks, documents, chunks, vectors, FAISS and BM25 arrays."""
+"""Load an index build folder: manifest checks, documents, chunks, vectors and BM25 arrays; FAISS on first dense use."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -48,14 +48,22 @@ class LoadedIndex:
     docs: dict[str, StoredDoc]
     chunks: list[Chunk]
     vectors: np.ndarray  # memory-mapped (n, dim); empty (0, dim) for a Milvus index
-    dense: Any  # faiss index; None for a Milvus index
+    read_dense: Callable[[], Any] | None  # reads the FAISS index (see `dense`); None for a Milvus index
     lexical: dict[str, TermMatrix]  # BM25 fields: "text", "meta"; empty for a Milvus index
     glossary: dict[str, str]
     backend: Any = None  # a search.backends Backend when the chunks live elsewhere (Milvus); None = these files
+    _dense: Any = field(default=None, init=False, repr=False)
 
     @property
     def model_id(self) -> str:
         return self.manifest["model"]["id"]
+
+    @property
+    def dense(self) -> Any:
+        """The FAISS index, read on first use so keyword-only searches never import faiss; None for Milvus."""
+        if self._dense is None and self.read_dense is not None:
+            self._dense = self.read_dense()
+        return self._dense
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -63,10 +71,37 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f]
 
 
-def load(index: Path, verify: bool = True) -> LoadedIndex:
-    """Open the current build of `index`; one clear error if it is missing, stale or damaged."""
-    import faiss
+def _unreadable(folder: Path, index: Path, e: Exception) -> IndexCorrupt:
+    return IndexCorrupt(f"index at {folder} cannot be read ({type(e).__name__}); rebuild it with `quarry index --index {index}`")
 
+
+def _inconsistent(folder: Path, index: Path) -> IndexCorrupt:
+    return IndexCorrupt(f"index at {folder} is inconsistent; rebuild it with `quarry index --index {index}`")
+
+
+def _dense_reader(folder: Path, index: Path, n_chunks: int) -> Callable[[], Any]:
+    """Reads the build's FAISS file and checks it holds one vector per chunk (same errors as `load`)."""
+
+    def read() -> Any:
+        import faiss
+
+        try:
+            dense = faiss.read_index(str(folder / fmt.DENSE))
+        except (OSError, RuntimeError) as e:
+            raise _unreadable(folder, index, e) from None
+        if dense.ntotal != n_chunks:
+            raise _inconsistent(folder, index)
+        return dense
+
+    return read
+
+
+def load(index: Path, verify: bool = True) -> LoadedIndex:
+    """Open the current build of `index`; one clear error if it is missing, stale or damaged.
+
+    Every file's checksum is verified here (with `verify`); the FAISS file itself is read, and checked
+    against the chunks, on first dense use.
+    """
     folder = fmt.build_dir(index)
     manifest = fmt.read_manifest(folder, verify=verify)
     try:
@@ -75,12 +110,13 @@ def load(index: Path, verify: bool = True) -> LoadedIndex:
             docs[rec["doc_id"]] = StoredDoc(DocInfo.from_dict(rec), rec["text"], rec["sections"], rec.get("page_marks") or [])
         chunks = [Chunk.from_dict(rec) for rec in _jsonl(folder / fmt.CHUNKS)]
         vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
-        dense = faiss.read_index(str(folder / fmt.DENSE))
+        if not (folder / fmt.DENSE).is_file():
+            raise FileNotFoundError(folder / fmt.DENSE)
         lexical = {field: _term_matrix(folder, field) for field in fmt.BM25_FIELDS}
         glossary_file = folder / fmt.GLOSSARY
         glossary = json.loads(glossary_file.read_text(encoding="utf-8")) if glossary_file.is_file() else {}
     except (OSError, ValueError, KeyError, RuntimeError) as e:
-        raise IndexCorrupt(f"index at {folder} cannot be read ({type(e).__name__}); rebuild it with `quarry index --index {index}`") from None
-    if len(chunks) != vectors.shape[0] or dense.ntotal != len(chunks):
-        raise IndexCorrupt(f"index at {folder} is inconsistent; rebuild it with `quarry index --index {index}`")
-    return LoadedIndex(folder, manifest, docs, chunks, vectors, dense, lexical, glossary)
+        raise _unreadable(folder, index, e) from None
+    if len(chunks) != vectors.shape[0]:
+        raise _inconsistent(folder, index)
+    return LoadedIndex(folder, manifest, docs, chunks, vectors, _dense_reader(folder, index, len(chunks)), lexical, glossary)

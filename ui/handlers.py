@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from quarry.errors import QuarryError, UsageError
 from quarry.records import Answer, DocInfo, Hit
+from search.api import hits_json
 from ui import render
 
 log = logging.getLogger("quarry.ui")
@@ -196,7 +197,7 @@ def search_json(searcher, req: SearchRequest) -> dict[str, Any]:
     hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
     interpreted = searcher.interpret(req.query).to_dict()
     return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters, "interpreted": interpreted,
-            "hits": [{**h.to_dict(), "interpreted": interpreted} for h in hits]}
+            "hits": hits_json(hits, interpreted)}
 
 
 def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from quarry.analysis import sentence_spans, terms
 from quarry.records import Answer, Citation, Hit
+from search.api import hits_json
 
 MODE_LABELS = {"hybrid": "Hybrid", "bm25": "Keyword", "dense": "Semantic"}
 RETRIEVER_LABELS = {"bm25": "Keyword (BM25)", "dense": "Semantic (dense)"}
@@ -253,5 +254,5 @@ def to_json(query: str, hits: Sequence[Hit], mode: str, filters: Mapping[str, Se
     """The result list as the API's JSON: {"query", "mode", "filters", "interpreted", "hits": [CLI lines]}."""
     interpreted = dict(interpreted or {})
     return json.dumps({"query": query, "mode": mode, "filters": {k: list(v) for k, v in filters.items()},
-                       "interpreted": interpreted, "hits": [{**h.to_dict(), "interpreted": interpreted} for h in hits]},
+                       "interpreted": interpreted, "hits": hits_json(hits, interpreted)},
                       ensure_ascii=False, indent=1)

@@ -7,7 +7,7 @@ import textwrap
 
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_setting_flags
+    from quarry.cli import add_backend_flags, add_filter_flag, add_setting_flags
 
     p = sub.add_parser("ask", help="answer a question with quoted, cited sentences",
                        description="Answer a question with 1-3 sentences quoted verbatim from the index, each cited; "
@@ -17,8 +17,7 @@ def register(sub) -> None:
                    help="passages read for the answer (default 20; env QUARRY_ANSWER_PASSAGES)")
     add_setting_flags(p, "mode", "index", "reranker", "abstain_below", "answer_sentences", "query_model")
     add_backend_flags(p)
-    p.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
-                   help="hard filter: doc, authority, year or type (repeat to combine)")
+    add_filter_flag(p)
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
 
 

@@ -7,28 +7,27 @@ import textwrap
 
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_setting_flags
+    from quarry.cli import add_backend_flags, add_filter_flag, add_setting_flags
 
     p = sub.add_parser("search", help="search the index", description="Search the index; hybrid (BM25 + dense, RRF) by default.")
     p.add_argument("query", help="the question or keywords")
     add_setting_flags(p, "k", "mode", "index", "fusion", "candidates", "query_model")
     add_backend_flags(p)
-    p.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
-                   help="hard filter: doc, authority, year or type (repeat to combine)")
+    add_filter_flag(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line per hit")
 
 
 def run(args, settings) -> int:
     from search import filters
-    from search.api import open_index
+    from search.api import hits_json, open_index
 
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
     hits = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
     interpreted = searcher.interpret(args.query).to_dict()
     if args.json:
-        for hit in hits:
-            print(json.dumps({**hit.to_dict(), "interpreted": interpreted}, ensure_ascii=False))
+        for line in hits_json(hits, interpreted):
+            print(json.dumps(line, ensure_ascii=False))
         return 0
     if interpreted:
         shown = {k: v for k, v in interpreted.items() if k != "acronyms"}

@@ -15,11 +15,18 @@ class LocalBackend(Backend):
     def __init__(self, index: LoadedIndex, meta_weight: float = 0.0):
         self.index = index
         self.bm25 = BM25Retriever(index, meta_weight)
-        self.exact = type(index.dense).__name__ == "IndexFlatIP"
+        self._exact: bool | None = None
         doc_rows: dict[str, list[int]] = {}
         for row, c in enumerate(index.chunks):
             doc_rows.setdefault(c.doc_id, []).append(row)
         self._doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in doc_rows.items()}
+
+    @property
+    def exact(self) -> bool:
+        """Whether the FAISS index is flat (exact); asked on the first dense search, which reads FAISS."""
+        if self._exact is None:
+            self._exact = type(self.index.dense).__name__ == "IndexFlatIP"
+        return self._exact
 
     def rows(self, allowed: set[str] | None) -> np.ndarray | None:
         """A document set as a boolean chunk mask."""

@@ -6,7 +6,7 @@ import pytest
 
 from eval import gold
 from indexer.build import Source
-from quarry.errors import QuarryError
+from quarry.errors import QuarryError, UsageError
 from quarry.records import Chunk
 
 TEXT = "Intro line.\n\nThe council spent £58.61\nmillion on  social services.\n\nAnother paragraph here.\n"
@@ -67,8 +67,13 @@ def test_both_row_shapes_load(tmp_path):
 def test_a_malformed_gold_row_is_one_clear_error(tmp_path):
     path = tmp_path / "g.jsonl"
     path.write_text('{"id": "a"}\n', encoding="utf-8")
-    with pytest.raises(QuarryError, match=r"g.jsonl:1"):
+    with pytest.raises(QuarryError, match=r"g.jsonl:1: expected \{\"question\""):
         gold.load(path)
+    path.write_text('{"question": "q"}\n{"question": \n', encoding="utf-8")
+    with pytest.raises(QuarryError, match=r"g.jsonl:2: not a JSON line"):
+        gold.load(path)
+    with pytest.raises(UsageError, match="no such gold set"):
+        gold.load(tmp_path / "missing.jsonl")
 
 
 def _sources(root: Path, rels: list[str]) -> list[Source]:
