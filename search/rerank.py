@@ -47,7 +47,9 @@ def load_reranker(path: str, device: str = "cpu") -> PairScorer:
         raise QuarryError(f"reranker {path!r} is not a local cross-encoder folder (it needs a config.json; models cannot be downloaded here)")
     from sentence_transformers import CrossEncoder
 
+    from quarry.embedders import resolve_device
+
     try:
-        return CrossEncoder(str(folder), device=device, local_files_only=True)
+        return CrossEncoder(str(folder), device=resolve_device(device), local_files_only=True)
     except (OSError, ValueError) as e:
         raise QuarryError(f"reranker {path!r} could not be loaded: {str(e).splitlines()[0]}") from None
