@@ -8,7 +8,7 @@ from typing import Callable
 from quarry.analysis import sentence_spans
 from quarry.records import Chunk, Section
 
-CHUNKED_KINDS = {"body", "preamble", "acronyms", "closing"}
+CHUNKED_KINDS = {"body", "preamble", "acronyms", "table", "closing"}
 
 
 def chunk_id(doc_id: str, start: int, end: int) -> str:

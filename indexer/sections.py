@@ -4,7 +4,9 @@ Works on normalised text (paragraphs separated by blank lines). Heading kinds re
 Markdown "#" lines (how the .docx and .html readers mark headings too; the level is the markup's),
 numbered ("3.4.2 Fostering and Adoption", "5. REVIEW OF ..."), ALL CAPS lines, short title lines
 ("Well-being", "Prevention"), and lone bullet lines used as headings in letters ("- People").
-A contents table is its own section of kind "contents" and is not chunked.
+A contents table is its own section of kind "contents" and is not chunked. A paragraph of four or
+more short label lines (a grade table, an address block) is its own section of kind "table", so it
+becomes a passage of its own instead of the head of the prose that follows it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ _ACRONYM_LINE = re.compile(r"^[A-Z][A-Za-z&/]{1,11}\s*(?:\t+|\s+[-\u2013:=]\s+|\
 _NOT_HEADING_START = re.compile(r"""^(?:dear|yours|source\s*:|cc\b|tel\b|e-?mail\b|www\.|https?:|["'\u201c\u2018*(<\[])""", re.I)
 _CLOSING = re.compile(r"^(?:yours\s+(?:sincerely|faithfully)|kind regards|best wishes)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+_CELL_END = re.compile(r"[.;:,!?]$")
+TABLE_MIN_LINES = 4
+TABLE_MAX_WORDS = 14  # a label or a grade, not a line of wrapped prose
 
 
 @dataclass(frozen=True)
@@ -120,15 +125,33 @@ def _mostly_digits(text: str) -> bool:
     return sum(c.isdigit() for c in chars) > 0.3 * len(chars)
 
 
+def _is_cell(text: str) -> bool:
+    return (len(text.split()) <= TABLE_MAX_WORDS and not _CELL_END.search(text)
+            and not _BULLET_HEADING.match(text) and not text.startswith(("\u25fc", "\u25aa", "\u25cf")))
+
+
+def _table_end(lines: list[_Line], i: int) -> int | None:
+    """Index after a table paragraph starting at line i: four or more short unpunctuated lines with
+    no blank line between them, the whole paragraph (so prose after it is never swallowed)."""
+    if i > 0 and lines[i - 1].end + 1 == lines[i].start:
+        return None  # not the start of a paragraph
+    j = i
+    while j < len(lines) and _is_cell(lines[j].text) and (j == i or lines[j - 1].end + 1 == lines[j].start):
+        j += 1
+    ends_paragraph = j == len(lines) or lines[j - 1].end + 1 != lines[j].start
+    return j if j - i >= TABLE_MIN_LINES and ends_paragraph else None
+
+
 def _block_kind(lines: list[_Line], i: int) -> tuple[str, int] | None:
-    """A contents table or acronym list starting at line i: (kind, index after its last line)."""
+    """A contents table, acronym list or table paragraph starting at line i: (kind, index after its last line)."""
     for kind, pattern in (("contents", _CONTENTS_LINE), ("acronyms", _ACRONYM_LINE)):
         j = i
         while j < len(lines) and (pattern.match(lines[j].text) or (kind == "contents" and j == i and "\t" in lines[j].text and j + 1 < len(lines) and pattern.match(lines[j + 1].text))):
             j += 1
         if j - i >= 3:
             return kind, j
-    return None
+    j = _table_end(lines, i)
+    return ("table", j) if j is not None else None
 
 
 def _label(number: str | None, title: str) -> str:

@@ -73,3 +73,38 @@ def test_markdown_and_inspection_report_headings():
     assert titles == ["", "What needs to improve?", "The experiences and progress of children in care: good", "Annex: data"]
     assert classify("Source: Welsh Government statistics: note", True, "x " * 10) is None
     assert classify("Why does this matter to families in Wrexham and what should the council do about it now?", True, "x " * 10) is None
+
+
+# the head of an Ofsted inspection report (../shared/datasets/ofsted), as the normaliser leaves it
+GRADE_TABLE = (
+    "Inspection of Dorset local authority children's services\n"
+    "Inspection dates: 27 September to 8 October 2021\n"
+    "Judgement Grade\n"
+    "The impact of leaders on social work practice with children and families\n"
+    "Outstanding\n"
+    "Overall effectiveness Good\n\n"
+    "Services for children and families in Dorset are of good quality and are continuing to\n"
+    "improve. The senior leadership team is an impressive and successful force for change.\n\n"
+    "What needs to improve?\n\n"
+    "Oversight of arrangements when care leavers move in and out of emergency accommodation.\n\n"
+    "Ofsted\nPiccadilly Gate\nStore Street\nManchester\n"
+)
+
+
+def test_a_paragraph_of_short_label_lines_is_a_table_section_of_its_own():
+    sections = detect_sections("d", GRADE_TABLE)
+    tables = [GRADE_TABLE[s.char_start:s.char_end] for s in sections if s.kind == "table"]
+    assert tables[0].startswith("Inspection of Dorset") and tables[0].endswith("Overall effectiveness Good")
+    assert tables[1] == "Ofsted\nPiccadilly Gate\nStore Street\nManchester"  # under "What needs to improve?"
+    (prose,) = [s for s in sections if s.kind == "preamble"]
+    assert GRADE_TABLE[prose.char_start:prose.char_end].startswith("Services for children")
+
+
+def test_prose_or_a_list_is_never_a_table():
+    wrapped = "The council has\nimproved its\nservices for\nchildren in care.\n\nNext paragraph here."
+    bullets = "- one thing\n- another thing\n- a third thing\n- a fourth thing\n"
+    lead_in = "Leaders know:\nwhat works\nwhat does not\nwhere to go next\nand why\n"
+    for text in (wrapped, bullets):
+        assert all(s.kind != "table" for s in detect_sections("d", text))
+    # a table must be a whole paragraph: the lead-in line ends with ':' so this one is not
+    assert all(s.kind != "table" for s in detect_sections("d", lead_in))
