@@ -287,11 +287,8 @@ def evaluate_beir_answers(folder: Path, settings, qa: str = "qa.jsonl", corpus: 
     if not qa_path.is_file():
         raise UsageError(f"{qa_path}: no such file (--answers --dataset judges answers by a qa.jsonl of questions and evidences)")
     name, sources, _ = beir.load_corpus(folder, corpus)
-    try:
-        rows = load_gold(qa_path)
-    except ValueError:
-        raise QuarryError(f"{qa_path}: not JSON lines") from None
-    if not rows or not all(isinstance(r, dict) and "question" in r for r in rows):
+    rows = load_gold(qa_path)  # read_jsonl already names a bad line: "<file>:<n>: not a JSON line"
+    if not rows or not all("question" in r for r in rows):
         raise QuarryError(f"{qa_path}: each line must be a JSON object with a \"question\"")
     searcher, info = open_cached(settings, name, sources, progress, settings.max_k)
     return evaluate_answers(searcher, rows, name, index={**info, "qa": str(qa_path)}, progress=progress)
