@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from eval.harness import FAILURE_RANK, ModeResult
 from indexer.build import slug
@@ -26,25 +26,35 @@ def results_dir(report: Path) -> Path:
     return report.parent / "results"
 
 
-def save(results: list[ModeResult], report: Path, command: str) -> Path:
-    """Write one data set's results (all modes) to results/<dataset>-<split>.json beside the report."""
-    first = results[0]
-    path = results_dir(report) / f"{slug(first.dataset + '-' + first.split)}.json"
+def write_record(path: Path, command: str, key: str, payload: Any) -> Path:
+    """One saved run: {"command", "generated", "quarry_version", key: payload} as JSON at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"command": command, "generated": time.strftime("%Y-%m-%d %H:%M"),
-              "quarry_version": __import__("quarry").__version__, "results": [r.to_dict() for r in results]}
+              "quarry_version": __import__("quarry").__version__, key: payload}
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
 
 
-def load_saved(report: Path) -> list[dict[str, Any]]:
-    """Every saved retrieval run beside the report (results/*.json; answer runs live in results/answers/), oldest first."""
+def read_records(folder: Path, key: str, decode: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    """Every run saved in `folder` (*.json), `key` decoded, oldest first."""
     runs = []
-    for path in sorted(results_dir(report).glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
-        record["results"] = [ModeResult.from_dict(r) for r in record["results"]]
+        record[key] = decode(record[key])
         runs.append(record)
     return sorted(runs, key=lambda r: r["generated"])
+
+
+def save(results: list[ModeResult], report: Path, command: str) -> Path:
+    """Write one data set's results (all modes) to results/<dataset>-<split>.json beside the report."""
+    first = results[0]
+    path = results_dir(report) / f"{slug(first.dataset + '-' + first.split)}.json"
+    return write_record(path, command, "results", [r.to_dict() for r in results])
+
+
+def load_saved(report: Path) -> list[dict[str, Any]]:
+    """Every saved retrieval run beside the report (results/*.json; answer runs live in results/answers/), oldest first."""
+    return read_records(results_dir(report), "results", lambda rows: [ModeResult.from_dict(r) for r in rows])
 
 
 def _fmt(value: float | None) -> str:

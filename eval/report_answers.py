@@ -8,12 +8,11 @@ per data set the calibration table of `abstain_below` and the first misses.
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Any
 
 from eval.answers import AnswerResult
+from eval.report import read_records, write_record
 from indexer.build import slug
 
 SHOWN_MISSES = 15
@@ -27,22 +26,12 @@ def answers_dir(report: Path) -> Path:
 
 def save(result: AnswerResult, report: Path, command: str) -> Path:
     """Write one data set's answer result to results/answers/<dataset>.json beside the report."""
-    path = answers_dir(report) / f"{slug(result.dataset)}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"command": command, "generated": time.strftime("%Y-%m-%d %H:%M"),
-              "quarry_version": __import__("quarry").__version__, "result": result.to_dict()}
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
+    return write_record(answers_dir(report) / f"{slug(result.dataset)}.json", command, "result", result.to_dict())
 
 
 def load_saved(report: Path) -> list[dict[str, Any]]:
     """Every saved answer run beside the report, oldest first, its result as an AnswerResult."""
-    runs = []
-    for path in sorted(answers_dir(report).glob("*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        record["result"] = AnswerResult.from_dict(record["result"])
-        runs.append(record)
-    return sorted(runs, key=lambda r: r["generated"])
+    return read_records(answers_dir(report), "result", AnswerResult.from_dict)
 
 
 def checks(result: AnswerResult, anchors: dict[str, Any]) -> list[tuple[str, str, float, float | None, bool | None]]:
