@@ -127,7 +127,6 @@ def embed_text(info: DocInfo, chunk: Chunk) -> str:
 
 
 def lexical_text(chunk: Chunk) -> str:
-    """A passage as one text for single-field keyword engines (Milvus, the rank-bm25 baseline): headings, then text."""
     return "\n".join([*chunk.heading_path, chunk.text])
 
 
@@ -386,8 +385,7 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
 
     t_bm25 = time.perf_counter()
     fields = {
-        "text": lexical.build_matrix([terms(r["text"]) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
-        "heading": lexical.build_matrix([terms("\n".join(r["heading_path"])) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
+        "text": lexical.build_matrix([terms(lexical_text(Chunk.from_dict(r))) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
         "meta": lexical.build_matrix([terms(meta_text(info_by_id[r["doc_id"]])) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
     }
     summary.seconds["bm25"] = time.perf_counter() - t_bm25

@@ -10,8 +10,7 @@ Files of a build:
   chunks.jsonl      one Chunk per line plus its embedding-text hash
   vectors.npy       float32 (n_chunks, dim) unit vectors, row i = chunk i
   dense.faiss       FAISS inner-product index over vectors.npy
-  bm25.*.npy        BM25 term-weight matrix of the passage text in CSC arrays; bm25.vocab.json its columns
-  bm25.heading.*    the same for each chunk's heading path (builds before it kept headings in the text field)
+  bm25.*.npy        BM25 term-weight matrix in CSC arrays; bm25.vocab.json its columns
   bm25.meta.*       the same for the document fields (title, authority, period, type) of each chunk
   glossary.json     acronyms the documents define {acronym: expansion}, for query expansion
 """
@@ -32,8 +31,7 @@ CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.npy"
 DENSE = "dense.faiss"
 GLOSSARY = "glossary.json"
-BM25_FIELDS = ("text", "meta")  # passage text; document title/authority/period/type
-OPTIONAL_BM25_FIELDS = ("heading",)  # the chunk's heading path, scored apart so a short passage is not all heading
+BM25_FIELDS = ("text", "meta")  # passage text with its heading path; document title/authority/period/type
 
 
 def bm25_files(field: str) -> tuple[str, str, str, str]:

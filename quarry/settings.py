@@ -39,7 +39,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("candidates", 100, "candidates taken from each retriever before fusion"),
     Setting("bm25_k1", 1.5, "BM25 k1"),
     Setting("bm25_b", 0.75, "BM25 b"),
-    Setting("heading_weight", 1.0, "weight of the heading-path BM25 beside the passage text (indexes built before the field existed keep headings in the text)"),
     Setting("meta_weight", 0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text"),
     Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
     Setting("verify", True, "check index file checksums when opening an index"),
@@ -83,7 +82,6 @@ class Settings:
     candidates: int = 100
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
-    heading_weight: float = 1.0
     meta_weight: float = 0.3
     ann_threshold: int = 200_000
     verify: bool = True

@@ -33,8 +33,8 @@ class Searcher:
         self.settings = settings
         self._embedder = embedder
         self._dense: DenseRetriever | None = None
-        self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight, settings.heading_weight)
-        self.bm25 = BM25Retriever(index, settings.meta_weight, settings.heading_weight)  # the local scorer (tests, parity checks)
+        self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
+        self.bm25 = BM25Retriever(index, settings.meta_weight)  # the local scorer (tests, parity checks)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk

@@ -37,25 +37,18 @@ def field_scores(matrix: TermMatrix, query_terms: list[str], n: int) -> np.ndarr
 
 
 class BM25Retriever:
-    """Multi-field BM25: passage text, plus `heading_weight` x its heading path, plus `meta_weight` x
-    the document fields. Headings are a field of their own so that a short passage (an address
-    block, a table) is not scored as if it were mostly its section's heading."""
+    """Multi-field BM25: passage text (with headings) plus `meta_weight` x the document fields."""
 
     name = "bm25"
 
-    def __init__(self, index: LoadedIndex, meta_weight: float = 0.0, heading_weight: float = 1.0):
+    def __init__(self, index: LoadedIndex, meta_weight: float = 0.0):
         self.index = index
         self.meta_weight = meta_weight
-        self.heading_weight = heading_weight
 
     def scores(self, query: str, meta_query: str | None = None) -> np.ndarray:
-        """Text-field scores of `query` (plus its weighted heading-field scores), plus weighted
-        document-field scores of `meta_query`."""
+        """Text-field scores of `query`, plus weighted document-field scores of `meta_query`."""
         n = len(self.index.chunks)
-        query_terms = terms(query)
-        out = field_scores(self.index.lexical["text"], query_terms, n)
-        if self.heading_weight and "heading" in self.index.lexical:
-            out += self.heading_weight * field_scores(self.index.lexical["heading"], query_terms, n)
+        out = field_scores(self.index.lexical["text"], terms(query), n)
         if self.meta_weight and meta_query:
             out += self.meta_weight * field_scores(self.index.lexical["meta"], terms(meta_query), n)
         return out

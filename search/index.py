@@ -49,7 +49,7 @@ class LoadedIndex:
     chunks: list[Chunk]
     vectors: np.ndarray  # memory-mapped (n, dim); empty (0, dim) for a Milvus index
     read_dense: Callable[[], Any] | None  # reads the FAISS index (see `dense`); None for a Milvus index
-    lexical: dict[str, TermMatrix]  # BM25 fields: "text", "heading" (newer builds), "meta"; empty for a Milvus index
+    lexical: dict[str, TermMatrix]  # BM25 fields: "text", "meta"; empty for a Milvus index
     glossary: dict[str, str]
     backend: Any = None  # a search.backends Backend when the chunks live elsewhere (Milvus); None = these files
     _dense: Any = field(default=None, init=False, repr=False)
@@ -113,8 +113,6 @@ def load(index: Path, verify: bool = True) -> LoadedIndex:
         if not (folder / fmt.DENSE).is_file():
             raise FileNotFoundError(folder / fmt.DENSE)
         lexical = {field: _term_matrix(folder, field) for field in fmt.BM25_FIELDS}
-        lexical.update({field: _term_matrix(folder, field) for field in fmt.OPTIONAL_BM25_FIELDS
-                        if (folder / fmt.bm25_files(field)[0]).is_file()})
         glossary_file = folder / fmt.GLOSSARY
         glossary = json.loads(glossary_file.read_text(encoding="utf-8")) if glossary_file.is_file() else {}
     except (OSError, ValueError, KeyError, RuntimeError) as e:

@@ -12,9 +12,9 @@ from search.index import LoadedIndex
 class LocalBackend(Backend):
     name = "local"
 
-    def __init__(self, index: LoadedIndex, meta_weight: float = 0.0, heading_weight: float = 1.0):
+    def __init__(self, index: LoadedIndex, meta_weight: float = 0.0):
         self.index = index
-        self.bm25 = BM25Retriever(index, meta_weight, heading_weight)
+        self.bm25 = BM25Retriever(index, meta_weight)
         self._exact: bool | None = None
         doc_rows: dict[str, list[int]] = {}
         for row, c in enumerate(index.chunks):

@@ -54,15 +54,3 @@ def test_meta_field_lifts_the_named_document(hash_index):
     cardiff = np.array([c.doc_id == "ciw-cardiff-performance-review-2018-19" for c in meta.chunks])
     assert (with_meta[cardiff] > text_only[cardiff]).all()
     assert np.allclose(with_meta[~cardiff], text_only[~cardiff])
-
-
-def test_heading_field_lifts_the_passages_of_the_named_section_only(hash_index):
-    plain = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=0.0, heading_weight=0.0))
-    headed = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=0.0, heading_weight=1.0))
-    assert "heading" in headed.index.lexical
-    query = "Fostering and Adoption"
-    text_only, with_heading = plain.bm25.scores(query), headed.bm25.scores(query)
-    under = np.array(["Fostering and Adoption" in " ".join(c.heading_path) for c in headed.chunks])
-    assert under.any()
-    assert (with_heading[under] > text_only[under]).all()
-    assert np.allclose(with_heading[~under], text_only[~under])
