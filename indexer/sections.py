@@ -5,8 +5,8 @@ Markdown "#" lines (how the .docx and .html readers mark headings too; the level
 numbered ("3.4.2 Fostering and Adoption", "5. REVIEW OF ..."), ALL CAPS lines, short title lines
 ("Well-being", "Prevention"), and lone bullet lines used as headings in letters ("- People").
 A contents table is its own section of kind "contents" and is not chunked. A paragraph of four or
-more short label lines (a grade table, an address block) is its own section of kind "table", so it
-becomes a passage of its own instead of the head of the prose that follows it.
+more short label lines and at least 40 words (a grade table) is its own section of kind "table",
+so it becomes a passage of its own instead of the head of the prose that follows it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _CELL_END = re.compile(r"[.;:,!?]$")
 TABLE_MIN_LINES = 4
 TABLE_MAX_WORDS = 14  # a label or a grade, not a line of wrapped prose
+TABLE_MIN_WORDS = 40  # smaller label blocks (addresses, sign-offs) stay with their neighbours: a tiny passage retrieves badly
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def _table_end(lines: list[_Line], i: int) -> int | None:
     while j < len(lines) and _is_cell(lines[j].text) and (j == i or lines[j - 1].end + 1 == lines[j].start):
         j += 1
     ends_paragraph = j == len(lines) or lines[j - 1].end + 1 != lines[j].start
-    return j if j - i >= TABLE_MIN_LINES and ends_paragraph else None
+    words = sum(len(line.text.split()) for line in lines[i:j])
+    return j if j - i >= TABLE_MIN_LINES and words >= TABLE_MIN_WORDS and ends_paragraph else None
 
 
 def _block_kind(lines: list[_Line], i: int) -> tuple[str, int] | None:
