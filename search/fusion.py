@@ -15,6 +15,16 @@ def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[f
     return fused
 
 
+def preference_weight(base: float, n_preferred: int) -> float:
+    """RRF weight of a ranking restricted to the documents a query names: base * (1 + 1/n).
+
+    A query that singles out one report ("Dorset, report published 19 November 2021") says more than
+    one that names a year shared by fifty: the weight is doubled for one document and falls towards
+    the base as the preferred set grows.
+    """
+    return base * (1.0 + 1.0 / n_preferred) if n_preferred > 0 else 0.0
+
+
 def min_max(scores: Mapping[Hashable, float]) -> dict[Hashable, float]:
     """Scale scores to [0, 1]; all-equal scores become 1."""
     if not scores:

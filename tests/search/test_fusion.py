@@ -34,3 +34,12 @@ def test_weighted_rrf_scales_each_list():
     fused = rrf([["a", "b"], ["b"]], k=10, weights=[1.0, 0.5])
     assert fused["a"] == pytest.approx(1 / 11)
     assert fused["b"] == pytest.approx(1 / 12 + 0.5 / 11)
+
+
+def test_preference_weight_is_doubled_for_one_document_and_falls_towards_the_base():
+    from search.fusion import preference_weight
+
+    assert preference_weight(0.5, 1) == 1.0  # 0.5 * (1 + 1/1)
+    assert preference_weight(0.5, 2) == 0.75  # 0.5 * (1 + 1/2)
+    assert preference_weight(0.5, 50) == pytest.approx(0.51)  # 0.5 * (1 + 1/50)
+    assert preference_weight(0.0, 1) == 0.0 and preference_weight(0.5, 0) == 0.0
