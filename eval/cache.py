@@ -14,23 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.build import Progress, Source, build_from_sources, slug
+from indexer.version import code_hash
 from quarry.embedders import model_id_for
 from quarry.settings import Settings
-
-_ROOT = Path(__file__).resolve().parents[1]
-# Code whose change can change what an index holds (search/ only reads an index, so it is left out).
-INDEX_CODE = ("indexer/*.py", "quarry/analysis.py", "quarry/embedders.py", "quarry/index_format.py", "quarry/records.py")
-
-
-def code_hash() -> str:
-    """sha256 over the source of the modules that write an index."""
-    h = hashlib.sha256()
-    for pattern in INDEX_CODE:
-        for path in sorted(_ROOT.glob(pattern)):
-            h.update(path.relative_to(_ROOT).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
 
 def cache_key(sources: list[Source], settings: Settings) -> str:
     """Hash of the documents' contents and the settings and code an index depends on."""

@@ -21,6 +21,7 @@ import numpy as np
 from indexer import glossary, lexical, metadata, readers, store
 from indexer.chunks import chunk_section
 from indexer.normalise import NormalText, normalise
+from indexer.version import code_hash
 from indexer.progress import Bars, Silent, as_progress
 from indexer.progress import Progress as Reporter
 from indexer.sections import detect_sections
@@ -253,7 +254,8 @@ def build_from_sources(sources: list[Source], settings: Settings, embedder: Embe
         raise QuarryError("two documents share one doc id; doc ids must be unique")
     with store.build_lock(index):
         previous, old_docs, old_vectors = _load_previous(index, model_id)
-        same_chunking = previous is not None and previous["settings"].get("chunking") == settings.chunking()
+        same_chunking = (previous is not None and previous["settings"].get("chunking") == settings.chunking()
+                         and previous["settings"].get("indexer_code") == code_hash())  # other code: re-chunk all
         count_tokens = None
         docs: dict[str, _Doc] = {}
         reused_docs: dict[str, dict[str, Any]] = {}
@@ -415,7 +417,7 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
             "quarry_version": __import__("quarry").__version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "model": {"spec": settings.model, "id": model_id, "dim": dim},
-            "settings": {"chunking": settings.chunking(), "lexical": settings.lexical(),
+            "settings": {"chunking": settings.chunking(), "lexical": settings.lexical(), "indexer_code": code_hash(),
                          "dense_index": type(dense).__name__},
             "counts": {"documents": len(records), "sections": summary.sections, "chunks": len(chunk_rows)},
             "documents": {r["doc_id"]: {"source": r["source"], "content_hash": r["content_hash"], "title": r["title"]} for r in records},

@@ -70,6 +70,21 @@ def test_incremental_update_embeds_only_what_changed(corpus, tmp_path):
     assert {c.doc_id for c in searcher.chunks} == {SEEDS["letter_cardiff"], SEEDS["letter_wrexham"]}
 
 
+def test_an_index_written_by_other_indexer_code_is_rechunked_reusing_its_vectors(corpus, tmp_path, monkeypatch):
+    import indexer.build
+
+    settings = Settings(index=str(tmp_path / "ix"), model="hash")
+    build_index([corpus], settings, embedder=CountingEmbedder())
+    monkeypatch.setattr(indexer.build, "code_hash", lambda: "a later indexer")
+    again = CountingEmbedder()
+    summary = build_index([corpus], settings, embedder=again)
+    assert not summary.up_to_date and summary.changed == 3 and summary.unchanged == 0
+    assert again.embedded == []  # same passages: every vector reused
+    manifest = json.loads((fmt.build_dir(tmp_path / "ix") / fmt.MANIFEST).read_text())
+    assert manifest["settings"]["indexer_code"] == "a later indexer"
+    assert build_index([corpus], settings, embedder=CountingEmbedder()).up_to_date
+
+
 def test_failed_build_keeps_the_previous_index(corpus, tmp_path):
     settings = Settings(index=str(tmp_path / "ix"), model="hash")
     build_index([corpus], settings, embedder=CountingEmbedder())
