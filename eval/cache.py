@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,12 +30,24 @@ def cache_key(sources: list[Source], settings: Settings) -> str:
     return h.hexdigest()
 
 
+def _start_from_latest(folder: Path, name: str) -> None:
+    """Seed a new cache entry with a copy of the newest one of the same name, if any: the build then
+    re-chunks what changed (the manifest records the indexer code) and embeds only passages whose
+    text is new, instead of embedding the whole corpus again after every indexer change."""
+    older = [p for p in folder.parent.glob(f"{name}-*") if len(p.name) == len(name) + 17 and (p / "current").exists()]
+    if older:
+        latest = max(older, key=lambda p: (p / "current").stat().st_mtime)
+        shutil.copytree(latest, folder, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
+
+
 def cached_index(name: str, sources: list[Source], settings: Settings, progress: Progress | None = None) -> Settings:
     """Build (or reuse) the index of `sources` in the cache; returns settings pointing at it."""
     key = cache_key(sources, settings)[:16]
     # the key alone decides reuse: the same documents evaluated under another name share one index
     existing = sorted(Path(settings.eval_cache).glob(f"*-{key}"))
     folder = existing[0] if existing else Path(settings.eval_cache) / f"{slug(name)}-{key}"
+    if not existing:
+        _start_from_latest(folder, slug(name))
     indexed = replace(settings, index=str(folder))
     build_from_sources(sources, indexed, progress=progress)
     if settings.backend == "milvus":  # one collection per cached index, synced from the local build

@@ -40,3 +40,22 @@ def test_the_same_documents_under_another_name_share_the_index(tmp_path):
     assert other.index == first.index and len(list(tmp_path.iterdir())) == 1
     changed = cached_index("toy set", DOCS[:1], settings)
     assert changed.index != first.index  # other documents: another index
+
+
+def test_a_new_entry_starts_from_the_latest_of_its_name_and_leaves_it_intact(tmp_path):
+    from pathlib import Path
+
+    from search import open_index
+
+    settings = Settings(model="hash", eval_cache=str(tmp_path))
+    first = cached_index("toy set", DOCS, settings)
+    old_build = Path(first.index, "current").resolve().name
+    edited = [DOCS[0], Source("b", "b", None, text="Beta text, edited.")]
+    second = cached_index("toy set", edited, settings)
+    assert second.index != first.index
+    assert (Path(second.index) / "builds" / old_build).is_dir()  # seeded from the first entry
+    assert Path(second.index, "current").resolve().name != old_build  # then rebuilt: "b" changed
+    assert any("edited" in c.text for c in open_index(second.index, second).chunks)
+    assert not any("edited" in c.text for c in open_index(first.index, first).chunks)
+    unrelated = cached_index("toy", DOCS[:1], settings)  # "toy" is not "toy set": nothing to start from
+    assert list((Path(unrelated.index) / "builds").iterdir()) == [Path(unrelated.index, "current").resolve()]
