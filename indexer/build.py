@@ -131,6 +131,20 @@ def lexical_text(chunk: Chunk) -> str:
     return "\n".join([*chunk.heading_path, chunk.text])
 
 
+def bm25_texts(chunk_rows: list[dict[str, Any]]) -> list[str]:
+    """The BM25 text field of each chunk: its heading path, then its text, but the heading only on the
+    first of consecutive chunks under one heading. A heading is evidence about its section once, not
+    once per window: counted in every window, a long section whose heading echoes the question
+    ("The impact of leaders ...: outstanding") fills the top ranks through that one line (Ofsted silver
+    QA: Success@5 0.607 with, 0.918 without). Every chunk still embeds and cites its heading path."""
+    out, previous = [], None
+    for row in chunk_rows:
+        under = (row["doc_id"], tuple(row["heading_path"]))
+        out.append("\n".join([*row["heading_path"], row["text"]]) if under != previous else row["text"])
+        previous = under
+    return out
+
+
 def meta_text(info: DocInfo) -> str:
     """The document fields a question may name: title, authority, period, type, publication date."""
     return "\n".join(x for x in (info.title, info.authority, info.period, info.doc_type, info.published) if x)
@@ -387,7 +401,7 @@ def _write(index: Path, settings: Settings, model_id: str, embedder: Embedder | 
 
     t_bm25 = time.perf_counter()
     fields = {
-        "text": lexical.build_matrix([terms(lexical_text(Chunk.from_dict(r))) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
+        "text": lexical.build_matrix([terms(t) for t in bm25_texts(chunk_rows)], settings.bm25_k1, settings.bm25_b),
         "meta": lexical.build_matrix([terms(meta_text(info_by_id[r["doc_id"]])) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
     }
     summary.seconds["bm25"] = time.perf_counter() - t_bm25

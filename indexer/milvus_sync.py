@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from indexer.build import bm25_texts
 from quarry.errors import QuarryError
 from quarry.settings import Settings
 from search.backends import milvus as mv
@@ -53,7 +54,7 @@ def sync_hash(content_hash: str, manifest: dict[str, Any]) -> str:
 def _layout(manifest: dict[str, Any]) -> dict[str, Any]:
     """Collection-level facts: a change means dropping and recreating the collections."""
     return {"schema": mv.SCHEMA, "model": manifest["model"]["id"], "dim": manifest["model"]["dim"],
-            "lexical": manifest["settings"]["lexical"]}
+            "lexical": manifest["settings"]["lexical"], "headings": "first chunk of a section"}
 
 
 def _doc_rows(doc_id: str, record: dict[str, Any], h: str) -> list[dict[str, Any]]:
@@ -64,7 +65,7 @@ def _doc_rows(doc_id: str, record: dict[str, Any], h: str) -> list[dict[str, Any
             for i, body in enumerate(parts)]
 
 
-def _chunk_row(rec: dict[str, Any], seq: int, info: dict[str, Any], vector: np.ndarray) -> dict[str, Any]:
+def _chunk_row(rec: dict[str, Any], seq: int, info: dict[str, Any], vector: np.ndarray, lexical: str) -> dict[str, Any]:
     heading_path = rec.get("heading_path") or []
     return {
         "chunk_id": rec["chunk_id"], "doc_id": rec["doc_id"], "seq": seq,
@@ -73,7 +74,7 @@ def _chunk_row(rec: dict[str, Any], seq: int, info: dict[str, Any], vector: np.n
         "page_start": -1 if rec.get("page_start") is None else rec["page_start"],
         "page_end": -1 if rec.get("page_end") is None else rec["page_end"],
         "char_start": rec["char_start"], "char_end": rec["char_end"], "kind": rec.get("kind") or "body",
-        "text": mv.clip(rec["text"]), "lexical": mv.clip("\n".join([*heading_path, rec["text"]])),
+        "text": mv.clip(rec["text"]), "lexical": mv.clip(lexical),
         "vector": np.asarray(vector, dtype=np.float32).tolist(),
     }
 
@@ -131,11 +132,14 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
                     client.insert(n["docs"], _doc_rows(rec["doc_id"], rec, wanted[rec["doc_id"]]))
             batch: list[dict[str, Any]] = []
             seq: dict[str, int] = {}
+            previous: list[dict[str, Any]] = []
             for row, rec in enumerate(_jsonl(folder / fmt.CHUNKS)):
                 d = rec["doc_id"]
+                lexical = bm25_texts(previous[-1:] + [rec])[-1]  # the local BM25's rule: a heading on its first chunk
+                previous = [rec]
                 if d not in todo:
                     continue
-                batch.append(_chunk_row(rec, seq.get(d, 0), infos[d], vectors[row]))
+                batch.append(_chunk_row(rec, seq.get(d, 0), infos[d], vectors[row], lexical))
                 seq[d] = seq.get(d, 0) + 1
                 if len(batch) >= BATCH:
                     client.insert(n["chunks"], batch)

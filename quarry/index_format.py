@@ -10,7 +10,8 @@ Files of a build:
   chunks.jsonl      one Chunk per line plus its embedding-text hash
   vectors.npy       float32 (n_chunks, dim) unit vectors, row i = chunk i
   dense.faiss       FAISS inner-product index over vectors.npy
-  bm25.*.npy        BM25 term-weight matrix in CSC arrays; bm25.vocab.json its columns
+  bm25.*.npy        BM25 term-weight matrix in CSC arrays (passage text; a section's heading path on its first
+                    chunk only); bm25.vocab.json its columns
   bm25.meta.*       the same for the document fields (title, authority, period, type) of each chunk
   glossary.json     acronyms the documents define {acronym: expansion}, for query expansion
 """

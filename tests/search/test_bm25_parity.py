@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from indexer.build import lexical_text
+from indexer.build import bm25_texts
 from quarry.analysis import terms
 from search import open_index
 
@@ -21,7 +21,7 @@ QUERIES = [
 def test_scores_match_rank_bm25_on_the_seed_corpus(hash_index):
     plain = hash_index.with_(interpret=False, meta_weight=0.0)  # the text field alone, no query rewriting
     searcher = open_index(plain.index, plain)
-    reference = BM25Okapi([terms(lexical_text(c)) for c in searcher.chunks], k1=1.5, b=0.75)
+    reference = BM25Okapi([terms(t) for t in bm25_texts([c.to_dict() for c in searcher.chunks])], k1=1.5, b=0.75)
     for query in QUERIES:
         expected = reference.get_scores(terms(query))
         got = searcher.bm25.scores(query)
@@ -31,6 +31,14 @@ def test_scores_match_rank_bm25_on_the_seed_corpus(hash_index):
         for hit in hits:  # each hit's score is rank-bm25's score for that chunk (ties may reorder)
             row = next(i for i, c in enumerate(searcher.chunks) if c.chunk_id == hit.chunk.chunk_id)
             assert hit.score == pytest.approx(expected[row], abs=1e-4)
+
+
+def test_a_heading_counts_on_the_first_chunk_under_it_only():
+    rows = [{"doc_id": "d", "heading_path": ["3 Review", "3.4 Fostering"], "text": "one"},
+            {"doc_id": "d", "heading_path": ["3 Review", "3.4 Fostering"], "text": "two"},
+            {"doc_id": "d", "heading_path": ["3 Review"], "text": "three"},
+            {"doc_id": "e", "heading_path": ["3 Review"], "text": "four"}]
+    assert bm25_texts(rows) == ["3 Review\n3.4 Fostering\none", "two", "3 Review\nthree", "3 Review\nfour"]
 
 
 def test_unknown_words_score_nothing(hash_index):
