@@ -42,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("meta_weight", 0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text"),
     Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
     Setting("verify", True, "check index file checksums when opening an index"),
-    Setting("prefer_weight", 0.5, "RRF weight of each ranking restricted to the documents a query names, times 1 + 1/(number of those documents) (0 = no preference)"),
+    Setting("prefer_weight", 0.5, "RRF weight of each ranking restricted to the documents a query names; doubled when they match two named fields, e.g. authority and year (0 = no preference)"),
     Setting("interpret", True, "recognise authorities, years, document types and acronyms in queries (a soft preference)"),
     Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
     Setting("port", 7860, "port `quarry serve` listens on"),

@@ -121,7 +121,7 @@ class Searcher:
         if not fuse:
             order = ranked[mode][:k]
         elif self.settings.fusion == "rrf" or mode != "hybrid":
-            prefer = fusion.preference_weight(self.settings.prefer_weight, len(preferred or ()))
+            prefer = fusion.preference_weight(self.settings.prefer_weight, interp.fields_matched)
             weights = [prefer if name.endswith("_preferred") else 1.0 for name in ranked]
             order = fusion.top(fusion.rrf([[i for i, _ in items] for items in ranked.values()], self.settings.rrf_k, weights), k)
         else:

@@ -15,14 +15,15 @@ def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[f
     return fused
 
 
-def preference_weight(base: float, n_preferred: int) -> float:
-    """RRF weight of a ranking restricted to the documents a query names: base * (1 + 1/n).
+def preference_weight(base: float, fields_matched: int) -> float:
+    """RRF weight of a ranking restricted to the documents a query names: base, doubled when those
+    documents match two or more of the fields the query names (authority and year or type).
 
-    A query that singles out one report ("Dorset, report published 19 November 2021") says more than
-    one that names a year shared by fifty: the weight is doubled for one document and falls towards
-    the base as the preferred set grows.
+    A question naming a council and a date ("Dorset, report published 19 November 2021") refers to a
+    report; one naming only a council or only a year is a weaker hint, and a wrong one must not hide
+    the answer from the first page.
     """
-    return base * (1.0 + 1.0 / n_preferred) if n_preferred > 0 else 0.0
+    return 0.0 if fields_matched <= 0 else base * (2.0 if fields_matched >= 2 else 1.0)
 
 
 def min_max(scores: Mapping[Hashable, float]) -> dict[Hashable, float]:

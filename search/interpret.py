@@ -48,6 +48,7 @@ class Interpretation:
     acronyms: dict[str, str] = field(default_factory=dict)  # as written in the query -> expansion
     remainder: str = ""  # the query without the recognised metadata words
     docs: frozenset[str] = frozenset()  # documents that match best (empty: no preference)
+    fields_matched: int = 0  # how many of authority, year and type those documents match
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -143,26 +144,28 @@ class Interpreter:
                 acronyms[token] = expansion
         years_t = tuple(dict.fromkeys(years))
         interp = Interpretation(tuple(authorities), years_t, tuple(types), acronyms, " ".join(remainder.split()))
+        docs, fields = self._matching_docs(interp)
         return Interpretation(interp.authorities, interp.years, interp.doc_types, interp.acronyms, interp.remainder,
-                              self._matching_docs(interp))
+                              docs, fields)
 
-    def _matching_docs(self, interp: Interpretation) -> frozenset[str]:
-        """Documents matching the most recognised fields (at least one); empty if nothing recognised."""
+    def _matching_docs(self, interp: Interpretation) -> tuple[frozenset[str], int]:
+        """Documents matching the most recognised fields (at least one), and how many fields they match;
+        (empty, 0) if nothing recognised."""
         if not (interp.authorities or interp.years or interp.doc_types):
-            return frozenset()
-        scores: dict[str, int] = {}
+            return frozenset(), 0
+        scores: dict[str, tuple[int, int]] = {}
         for doc_id, info in self.docs.items():
-            score = 0
+            score = fields = 0
             if interp.authorities and info.authority in interp.authorities:
-                score += 2  # the place is the strongest signal
+                score, fields = score + 2, fields + 1  # the place is the strongest signal
             if interp.years and set(interp.years) & set(info.years or ((info.year,) if info.year else ())):
-                score += 1
+                score, fields = score + 1, fields + 1
             if interp.doc_types and info.doc_type in interp.doc_types:
-                score += 1
+                score, fields = score + 1, fields + 1
             if score:
-                scores[doc_id] = score
+                scores[doc_id] = (score, fields)
         if not scores:
-            return frozenset()
+            return frozenset(), 0
         best = max(scores.values())
         matched = frozenset(d for d, s in scores.items() if s == best)
-        return frozenset() if len(matched) == len(self.docs) else matched
+        return (frozenset(), 0) if len(matched) == len(self.docs) else (matched, best[1])

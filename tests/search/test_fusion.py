@@ -36,10 +36,10 @@ def test_weighted_rrf_scales_each_list():
     assert fused["b"] == pytest.approx(1 / 12 + 0.5 / 11)
 
 
-def test_preference_weight_is_doubled_for_one_document_and_falls_towards_the_base():
+def test_preference_weight_is_doubled_when_two_named_fields_match():
     from search.fusion import preference_weight
 
-    assert preference_weight(0.5, 1) == 1.0  # 0.5 * (1 + 1/1)
-    assert preference_weight(0.5, 2) == 0.75  # 0.5 * (1 + 1/2)
-    assert preference_weight(0.5, 50) == pytest.approx(0.51)  # 0.5 * (1 + 1/50)
-    assert preference_weight(0.0, 1) == 0.0 and preference_weight(0.5, 0) == 0.0
+    assert preference_weight(0.5, 1) == 0.5  # an authority alone, or a year alone
+    assert preference_weight(0.5, 2) == 1.0  # authority and year: a named report
+    assert preference_weight(0.5, 3) == 1.0
+    assert preference_weight(0.5, 0) == 0.0 and preference_weight(0.0, 2) == 0.0
