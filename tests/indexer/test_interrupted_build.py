@@ -85,11 +85,11 @@ def test_build_killed_while_writing_leaves_previous_index(previous, tmp_path, si
         stale = [p for p in (Path(previous.index) / fmt.BUILDS).iterdir() if p.name.endswith(".tmp")]
         assert len(stale) == 1  # the half-written build
         proc.send_signal(sig)
-        proc.wait(timeout=60)
+        _, err_bytes = proc.communicate(timeout=60)  # drains both pipes: a full pipe must not stall the child
     finally:
         if proc.poll() is None:
             proc.kill()
-    err = proc.stderr.read().decode()
+    err = err_bytes.decode()
     if sig == signal.SIGINT:  # Ctrl-C: one line, exit 130, and the half-written build is removed at once
         assert proc.returncode == 130 and err.strip() == "quarry: interrupted"
         assert not stale[0].exists()

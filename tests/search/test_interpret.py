@@ -49,6 +49,14 @@ def test_acronyms_come_from_the_glossary_and_need_capitals():
     assert it.interpret("dols").acronyms == {}  # a lower-case word is not taken for an acronym
 
 
+def test_fields_matched_counts_what_the_preferred_documents_match():
+    it = Interpreter(make_docs())
+    assert it.interpret("care leavers in Cardiff").fields_matched == 1
+    both = it.interpret("care leavers in Wrexham in 2009/10")
+    assert both.fields_matched == 2 and len(both.docs) == 1
+    assert it.interpret("care leavers").fields_matched == 0
+
+
 def test_interpretation_is_a_soft_preference(hash_index):
     searcher = open_index(hash_index.index, hash_index)
     named = searcher.search("foster carers recruitment in Cardiff", k=3)
