@@ -58,7 +58,9 @@ def child_env() -> dict[str, str]:
 
 # A `quarry index` that stops, as if still busy, once it starts writing the new build folder.
 _STALLS_WHILE_WRITING = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # Ctrl-C as in a terminal, even when the tests run as a background job (which inherit SIGINT ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import indexer.store as store
     real = store.write_jsonl
     def slow_write(path, rows):
