@@ -166,6 +166,7 @@ class Interpreter:
                 scores[doc_id] = (score, fields)
         if not scores:
             return frozenset(), 0
-        best = max(scores.values())
-        matched = frozenset(d for d, s in scores.items() if s == best)
-        return (frozenset(), 0) if len(matched) == len(self.docs) else (matched, best[1])
+        best = max(score for score, _ in scores.values())
+        matched = frozenset(d for d, (score, _) in scores.items() if score == best)
+        fields = min(scores[d][1] for d in matched)  # the weakest of the tied matches decides
+        return (frozenset(), 0) if len(matched) == len(self.docs) else (matched, fields)

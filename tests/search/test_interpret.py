@@ -55,6 +55,10 @@ def test_fields_matched_counts_what_the_preferred_documents_match():
     both = it.interpret("care leavers in Wrexham in 2009/10")
     assert both.fields_matched == 2 and len(both.docs) == 1
     assert it.interpret("care leavers").fields_matched == 0
+    # a tie between a place (2 points, one field) and a year and type (2 points, two fields): both
+    # documents are preferred, and the weaker match decides the strength
+    tie = it.interpret("Hull annual report 2009")
+    assert tie.docs == {"hull-visit", "wrexham-ar"} and tie.fields_matched == 1
 
 
 def test_interpretation_is_a_soft_preference(hash_index):
