@@ -24,11 +24,13 @@ def register(sub) -> None:
     p.add_argument("--inspections", default=None, help="folder of inspection texts (default: the shared Ofsted set)")
     p.add_argument("--vectors-model", default=None,
                    help="model that computes the cached corpus vectors (default: the int8 twin of --model)")
-    p.add_argument("--parts", default="build,latency,ann,embed,cold", help="which measurements to run")
+    p.add_argument("--parts", default="build,latency,milvus,ann,embed,cold",
+                   help="which measurements to run (milvus: the latency part again through Milvus Lite; needs latency)")
     p.add_argument("--standins", action="store_true",
                    help="passages whose vectors are not cached yet get stand-ins (a cached real vector plus noise) "
                         "instead of being embedded now; the report says how many")
     p.add_argument("--ann-sizes", default=None, help="sizes at which to compare HNSW with flat (default: every size of 5000 or more)")
+    p.add_argument("--milvus-sizes", default=None, help="sizes at which to time Milvus Lite too (default: every size up to 10000)")
     p.add_argument("--embed-passages", type=int, default=500, help="passages for the embedding throughput comparison")
     p.add_argument("--notes", default=None, help="a Markdown file whose text goes into the report")
     add_setting_flags(p, "model", "query_model")
@@ -57,7 +59,7 @@ def command_line(args) -> str:
     words = ["quarry", "bench", "--sizes", args.sizes, "--queries", str(args.queries)]
     if args.embed_passages != 500:
         words += ["--embed-passages", str(args.embed_passages)]
-    for flag in ("model", "query_model", "vectors_model", "parts", "ann_sizes", "workdir", "inspections", "out"):
+    for flag in ("model", "query_model", "vectors_model", "parts", "ann_sizes", "milvus_sizes", "workdir", "inspections", "out"):
         value = getattr(args, flag, None)
         if value:
             words += ["--" + flag.replace("_", "-"), str(value)]
@@ -71,10 +73,12 @@ def run(args, settings) -> int:
 
     sizes, parts = _parse(args)
     ann_sizes = [int(x) for x in args.ann_sizes.split(",")] if args.ann_sizes else None
+    milvus_sizes = [int(x) for x in args.milvus_sizes.split(",")] if args.milvus_sizes else None
     vectors_model = args.vectors_model or DEFAULT_VECTORS.get(settings.model, settings.model)
     inspections = Path(args.inspections) if args.inspections else INSPECTIONS
     say = (lambda m: None) if args.json else (lambda m: print(f"quarry: bench: {m}", file=sys.stderr, flush=True))
-    res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, args.standins, ann_sizes, args.embed_passages, say)
+    res = run_bench(sizes, args.queries, Path(args.workdir), settings, vectors_model, parts, inspections, args.standins, ann_sizes, args.embed_passages, say,
+                    milvus_sizes)
     res.command = command_line(args)
     if args.json:
         for row in res.rows:

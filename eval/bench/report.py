@@ -40,6 +40,13 @@ def markdown(res: BenchResult, notes: str = "") -> str:
         out += _table(["chunks", "engine", "mode", "p50 ms", "p95 ms", "p99 ms", "mean ms", "queries", "speedup (baseline p50 / quarry p50)"],
                       [[r["chunks"], r["engine"], r["mode"], r["p50_ms"], r["p95_ms"], r["p99_ms"], r["mean_ms"], r["n"],
                         f"{r['speedup']:.1f}x" if "speedup" in r else ""] for r in lat])
+        milvus = [r for r in lat if r["engine"] == "milvus-lite"]
+        if milvus:
+            out += ["Milvus Lite rows: the same index synced into a Milvus Lite file (`--backend milvus`; its own BM25",
+                    "analyzer, Milvus RRF for hybrid), the same queries and query embedder as the quarry rows.", ""]
+            out += _table(["chunks", "mode", "Milvus Lite p50 / local p50", "sync s (chunks written)"],
+                          [[r["chunks"], r["mode"], "–" if r.get("vs_local") is None else f"{r['vs_local']:.1f}x",
+                            f"{r['sync_seconds']:.1f} ({r['chunks_written']})"] for r in milvus])
     build = [r for r in rows if r["kind"] == "build"]
     if build:
         out += ["## Index build (fresh build in its own process)", "",

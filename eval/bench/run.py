@@ -16,7 +16,8 @@ from eval.bench import latency
 from eval.bench.corpus_index import INSPECTIONS, load_passages
 from quarry.settings import Settings
 
-PARTS = ("build", "latency", "ann", "embed", "cold")
+PARTS = ("build", "latency", "milvus", "ann", "embed", "cold")
+MILVUS_MAX = 10_000  # default largest size also timed on Milvus Lite (syncing a size into it is the slow step)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,7 +57,8 @@ def _build(size: int, workdir: Path, model: str, vectors_model: str, inspections
 
 def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Settings, vectors_model: str,
               parts: tuple[str, ...] = PARTS, inspections: Path = INSPECTIONS, standins: bool = False,
-              ann_sizes: list[int] | None = None, embed_passages: int = 500, say: Callable[[str], None] = lambda m: None) -> BenchResult:
+              ann_sizes: list[int] | None = None, embed_passages: int = 500, say: Callable[[str], None] = lambda m: None,
+              milvus_sizes: list[int] | None = None) -> BenchResult:
     """Build each size, time quarry and the baseline on the same queries; ANN, embedding, cold start once."""
     from search import open_index
 
@@ -75,7 +77,7 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
                              "stage_seconds": st, "chunks_per_s": rate, "computed_vectors": b["computed"], "standin_vectors": b.get("standins", 0),
                              "peak_rss_mb": b["peak_rss_mb"], "disk_mb": b["disk_mb"],
                              "reindex_embedded": b["reindex_embedded"], "reindex_up_to_date": b["reindex_up_to_date"]})
-        if not ({"latency", "ann"} & set(parts)):
+        if not ({"latency", "milvus", "ann"} & set(parts)):
             continue
         searcher = open_index(index_dir, settings)
         embedder = searcher.dense.embedder  # the query model (settings.query_model may name the index model's int8 twin)
@@ -98,6 +100,12 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
                 res.rows.append({"kind": "latency", "engine": "baseline", "size": size, "chunks": n_chunks, "mode": f"{mode}-baseline",
                                  **stats, "speedup": latency.speedup(stats, ours[mode])})
             del base
+        if "milvus" in parts and "latency" in parts and (size in milvus_sizes if milvus_sizes is not None else size <= MILVUS_MAX):
+            from eval.bench.milvus import latency_rows
+
+            say(f"{size}: timing Milvus Lite")
+            res.rows += latency_rows(index_dir, size, workdir, settings, embedder, queries,
+                                     {m: ours[m]["p50_ms"] for m in ("bm25", "dense", "hybrid")})
         if "ann" in parts and (size in ann_sizes if ann_sizes is not None else n_chunks >= 5000):
             from eval.bench.ann import compare
 

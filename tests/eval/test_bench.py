@@ -67,7 +67,7 @@ def test_bench_json_rows(tmp_path, capsys):
     tiny = tmp_path / "inspections"
     for folder in sorted(INSPECTIONS.iterdir())[:2]:
         shutil.copytree(folder, tiny / folder.name)
-    code = main(["bench", "--sizes", "300", "--queries", "5", "--json", "--model", "hash", "--parts", "build,latency",
+    code = main(["bench", "--sizes", "300", "--queries", "5", "--json", "--model", "hash", "--parts", "build,latency,milvus",
                  "--inspections", str(tiny), "--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "B.md")])
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -76,6 +76,10 @@ def test_bench_json_rows(tmp_path, capsys):
     for r in rows:
         assert {"size", "mode"} <= set(r) and r["size"] == 300
     ours = {r["mode"]: r for r in lat if r["engine"] == "quarry"}
+    milvus = {r["mode"]: r for r in lat if r["engine"] == "milvus-lite"}
+    assert set(milvus) == {"bm25", "dense", "hybrid"} and all(r["chunks_written"] == r["chunks"] >= 300 for r in milvus.values())
+    for mode, r in milvus.items():
+        assert r["vs_local"] == pytest.approx(r["p50_ms"] / ours[mode]["p50_ms"])
     for r in lat:
         assert {"p50_ms", "p95_ms", "p99_ms"} <= set(r) and r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"] and r["n"] == 5
         if r["engine"] == "baseline":
@@ -85,6 +89,7 @@ def test_bench_json_rows(tmp_path, capsys):
     assert build["peak_rss_mb"] > 0 and build["disk_mb"] > 0
     report = (tmp_path / "B.md").read_text()
     assert "Query latency" in report and "load average" in report and "quarry bench --sizes 300" in report
+    assert "Milvus Lite p50 / local p50" in report
 
 
 def test_bench_rejects_bad_sizes(capsys):

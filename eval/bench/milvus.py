@@ -1,0 +1,35 @@
+"""Milvus Lite beside the local backend: the size's index synced into a Milvus Lite file, the same queries."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from eval.bench import latency
+from quarry.settings import Settings
+
+MODES = ("bm25", "dense", "hybrid")
+
+
+def latency_rows(index_dir: Path, size: int, workdir: Path, settings: Settings, embedder: Any,
+                 queries: Sequence[str], local_p50: dict[str, float]) -> list[dict[str, Any]]:
+    """Sync `index_dir` into workdir/milvus.db (incremental: a rerun writes nothing new) and time each mode.
+
+    `embedder` is the local run's query embedder, so both backends pay the same query embedding;
+    `local_p50` (mode -> quarry's local p50 ms) gives each row its ratio to the local backend."""
+    from indexer.milvus_sync import sync
+    from search import open_index
+
+    remote = settings.with_(backend="milvus", milvus_uri=str(workdir / "milvus.db"), milvus_collection=f"bench_{size}")
+    t = time.perf_counter()
+    summary = sync(index_dir, remote)
+    sync_s = time.perf_counter() - t
+    searcher = open_index(None, remote, embedder)
+    rows = []
+    for mode in MODES:
+        stats = latency.percentiles(latency.time_each(lambda q, m=mode: searcher.search(q, k=10, mode=m), queries))
+        rows.append({"kind": "latency", "engine": "milvus-lite", "size": size, "chunks": len(searcher.chunks), "mode": mode,
+                     **stats, "vs_local": stats["p50_ms"] / local_p50[mode] if local_p50.get(mode) else None,
+                     "sync_seconds": sync_s, "chunks_written": summary.chunks_written})
+    return rows
