@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 from quarry.records import DocInfo
 from search.places import COUNCIL_WORDS, SHORT_FORMS, WELSH_ENGLISH
 
@@ -78,6 +80,19 @@ class Interpreter:
         types = {d.doc_type for d in self.docs.values() if d.doc_type}
         self.type_aliases = {alias: t for t in types for alias in (*_TYPE_ALIASES.get(t, ()), t)}
         self._alias_re = self._compile(list(self.aliases) + list(self.type_aliases))
+        # Field value -> row numbers of the documents having it, so matching a query costs a few array
+        # operations, not a Python loop over every document (200 ms a query at 100,000 documents).
+        self._ids = list(self.docs)
+        self._by: dict[str, dict[Any, list[int]]] = {"authority": {}, "year": {}, "doc_type": {}}
+        self._rows: dict[str, dict[Any, np.ndarray]]
+        for row, info in enumerate(self.docs.values()):
+            values = {"authority": [info.authority] if info.authority else [], "doc_type": [info.doc_type] if info.doc_type else [],
+                      "year": set(info.years or ((info.year,) if info.year else ()))}
+            for name, found in values.items():
+                for value in found:
+                    self._by[name].setdefault(value, []).append(row)
+        self._rows = {name: {v: np.asarray(r, dtype=np.int64) for v, r in by.items()} for name, by in self._by.items()}
+        del self._by
 
     def _authority_aliases(self) -> dict[str, str]:
         by_place: dict[str, set[str]] = {}
@@ -153,20 +168,21 @@ class Interpreter:
         (empty, 0) if nothing recognised."""
         if not (interp.authorities or interp.years or interp.doc_types):
             return frozenset(), 0
-        scores: dict[str, tuple[int, int]] = {}
-        for doc_id, info in self.docs.items():
-            score = fields = 0
-            if interp.authorities and info.authority in interp.authorities:
-                score, fields = score + 2, fields + 1  # the place is the strongest signal
-            if interp.years and set(interp.years) & set(info.years or ((info.year,) if info.year else ())):
-                score, fields = score + 1, fields + 1
-            if interp.doc_types and info.doc_type in interp.doc_types:
-                score, fields = score + 1, fields + 1
-            if score:
-                scores[doc_id] = (score, fields)
-        if not scores:
+        score = np.zeros(len(self._ids), dtype=np.int8)
+        fields = np.zeros(len(self._ids), dtype=np.int8)
+        # the place is the strongest signal: 2 points; a year or a document type 1 each
+        for name, wanted, points in (("authority", interp.authorities, 2), ("year", interp.years, 1), ("doc_type", interp.doc_types, 1)):
+            hit = np.zeros(len(self._ids), dtype=bool)
+            for value in wanted:
+                if (rows := self._rows[name].get(value)) is not None:
+                    hit[rows] = True
+            score += points * hit
+            fields += hit
+        best = int(score.max(initial=0))
+        if not best:
             return frozenset(), 0
-        best = max(score for score, _ in scores.values())
-        matched = frozenset(d for d, (score, _) in scores.items() if score == best)
-        fields = min(scores[d][1] for d in matched)  # the weakest of the tied matches decides
-        return (frozenset(), 0) if len(matched) == len(self.docs) else (matched, fields)
+        rows = np.flatnonzero(score == best)
+        if len(rows) == len(self._ids):
+            return frozenset(), 0
+        weakest = int(fields[rows].min())  # the weakest of the tied matches decides
+        return frozenset(self._ids[r] for r in rows), weakest
