@@ -96,9 +96,8 @@ class Interpreter:
 
     def _authority_aliases(self) -> dict[str, str]:
         by_place: dict[str, set[str]] = {}
-        for info in self.docs.values():
-            if info.authority:
-                by_place.setdefault(place_name(info.authority), set()).add(info.authority)
+        for authority in {info.authority for info in self.docs.values() if info.authority}:  # once per name, not per document
+            by_place.setdefault(place_name(authority), set()).add(authority)
         aliases: dict[str, set[str]] = {}
 
         def add(alias: str, place: str) -> None:
