@@ -83,16 +83,14 @@ class Interpreter:
         # Field value -> row numbers of the documents having it, so matching a query costs a few array
         # operations, not a Python loop over every document (200 ms a query at 100,000 documents).
         self._ids = list(self.docs)
-        self._by: dict[str, dict[Any, list[int]]] = {"authority": {}, "year": {}, "doc_type": {}}
-        self._rows: dict[str, dict[Any, np.ndarray]]
+        by: dict[str, dict[Any, list[int]]] = {"authority": {}, "year": {}, "doc_type": {}}
         for row, info in enumerate(self.docs.values()):
             values = {"authority": [info.authority] if info.authority else [], "doc_type": [info.doc_type] if info.doc_type else [],
                       "year": set(info.years or ((info.year,) if info.year else ()))}
             for name, found in values.items():
                 for value in found:
-                    self._by[name].setdefault(value, []).append(row)
-        self._rows = {name: {v: np.asarray(r, dtype=np.int64) for v, r in by.items()} for name, by in self._by.items()}
-        del self._by
+                    by[name].setdefault(value, []).append(row)
+        self._rows = {name: {v: np.asarray(r, dtype=np.int64) for v, r in table.items()} for name, table in by.items()}
 
     def _authority_aliases(self) -> dict[str, str]:
         by_place: dict[str, set[str]] = {}
