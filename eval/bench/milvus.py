@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,14 +15,17 @@ MODES = ("bm25", "dense", "hybrid")
 
 def latency_rows(index_dir: Path, size: int, workdir: Path, settings: Settings, embedder: Any,
                  queries: Sequence[str], local_p50: dict[str, float]) -> list[dict[str, Any]]:
-    """Sync `index_dir` into workdir/milvus.db (incremental: a rerun writes nothing new) and time each mode.
+    """Sync `index_dir` into a fresh Milvus Lite file (like the local build, every run writes every chunk)
+    and time each mode.
 
     `embedder` is the local run's query embedder, so both backends pay the same query embedding;
     `local_p50` (mode -> quarry's local p50 ms) gives each row its ratio to the local backend."""
     from indexer.milvus_sync import sync
     from search import open_index
 
-    remote = settings.with_(backend="milvus", milvus_uri=str(workdir / "milvus.db"), milvus_collection=f"bench_{size}")
+    db = workdir / f"milvus-{size}.db"
+    shutil.rmtree(db, ignore_errors=True)  # Milvus Lite keeps its data in a folder of this name
+    remote = settings.with_(backend="milvus", milvus_uri=str(db), milvus_collection="bench")
     t = time.perf_counter()
     summary = sync(index_dir, remote)
     sync_s = time.perf_counter() - t
