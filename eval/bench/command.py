@@ -36,14 +36,23 @@ def register(sub) -> None:
     add_setting_flags(p, "model", "query_model")
 
 
+def _sizes(text: str | None, flag: str) -> list[int] | None:
+    """A comma-separated list of sizes, or None when the option was not given."""
+    from quarry.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UsageError(f"{flag} must be whole numbers separated by commas, not {text!r}") from None
+
+
 def _parse(args) -> tuple[list[int], tuple[str, ...]]:
     from eval.bench.run import PARTS
     from quarry.errors import UsageError
 
-    try:
-        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    except ValueError:
-        raise UsageError(f"--sizes must be whole numbers separated by commas, not {args.sizes!r}") from None
+    sizes = _sizes(args.sizes, "--sizes") or []
     if not sizes or min(sizes) < 10:
         raise UsageError("--sizes needs at least one size of 10 chunks or more")
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
@@ -72,8 +81,7 @@ def run(args, settings) -> int:
     from eval.bench.run import run_bench
 
     sizes, parts = _parse(args)
-    ann_sizes = [int(x) for x in args.ann_sizes.split(",")] if args.ann_sizes else None
-    milvus_sizes = [int(x) for x in args.milvus_sizes.split(",")] if args.milvus_sizes else None
+    ann_sizes, milvus_sizes = _sizes(args.ann_sizes, "--ann-sizes"), _sizes(args.milvus_sizes, "--milvus-sizes")
     vectors_model = args.vectors_model or DEFAULT_VECTORS.get(settings.model, settings.model)
     inspections = Path(args.inspections) if args.inspections else INSPECTIONS
     say = (lambda m: None) if args.json else (lambda m: print(f"quarry: bench: {m}", file=sys.stderr, flush=True))

@@ -92,10 +92,11 @@ def test_bench_json_rows(tmp_path, capsys):
     assert "Milvus Lite p50 / local p50" in report
 
 
-def test_bench_rejects_bad_sizes(capsys):
-    assert main(["bench", "--sizes", "ten"]) == 2
+@pytest.mark.parametrize("flag", ["--sizes", "--ann-sizes", "--milvus-sizes"])
+def test_bench_rejects_bad_sizes(capsys, flag):
+    assert main(["bench", flag, "ten", "--model", "hash", "--out", "-"]) == 2
     err = capsys.readouterr().err
-    assert "--sizes" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert flag in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_int8_twin_ids_match_the_installed_models():
