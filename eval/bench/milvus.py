@@ -1,4 +1,4 @@
-"""Milvus Lite beside the local backend: the size's index synced into a Milvus Lite file, the same queries."""
+"""Milvus Lite beside the local backend: the size's index synced into a Milvus Lite database, the same queries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ MODES = ("bm25", "dense", "hybrid")
 
 def latency_rows(index_dir: Path, size: int, workdir: Path, settings: Settings, embedder: Any,
                  queries: Sequence[str], local_p50: dict[str, float]) -> list[dict[str, Any]]:
-    """Sync `index_dir` into a fresh Milvus Lite file (like the local build, every run writes every chunk)
+    """Sync `index_dir` into a fresh Milvus Lite database (like the local build, every run writes every chunk)
     and time each mode.
 
     `embedder` is the local run's query embedder, so both backends pay the same query embedding;

@@ -42,7 +42,7 @@ def markdown(res: BenchResult, notes: str = "") -> str:
                         f"{r['speedup']:.1f}x" if "speedup" in r else ""] for r in lat])
         milvus = [r for r in lat if r["engine"] == "milvus-lite"]
         if milvus:
-            out += ["Milvus Lite rows: the same index synced into a Milvus Lite file (`--backend milvus`; its own BM25",
+            out += ["Milvus Lite rows: the same index synced into a Milvus Lite database (`--backend milvus`; its own BM25",
                     "analyzer, Milvus RRF for hybrid), the same queries and query embedder as the quarry rows.", ""]
             out += _table(["chunks", "mode", "Milvus Lite p50 / local p50", "sync s (chunks written)"],
                           [[r["chunks"], r["mode"], "–" if r.get("vs_local") is None else f"{r['vs_local']:.1f}x",
