@@ -29,7 +29,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from eval.jsonl import read_jsonl
+from quarry.jsonl import read_jsonl
 from indexer.build import Progress
 
 NO_THRESHOLD = -1e9

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from indexer.build import Source
-from eval.jsonl import read_jsonl
+from quarry.jsonl import read_jsonl
 from indexer.metadata import FIELDS
 from quarry.errors import QuarryError, UsageError
 

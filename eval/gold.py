@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
-from eval.jsonl import read_jsonl
+from quarry.jsonl import read_jsonl
 from indexer.build import Source
 from quarry.errors import QuarryError
 from quarry.records import Chunk

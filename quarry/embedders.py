@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import zlib
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -244,3 +246,61 @@ def load_embedder(spec: str, device: str = "auto", batch_size: int = 32) -> Embe
     if path is None:
         return HashEmbedder(int(spec.split("-")[1]) if "-" in spec else 384)
     return SentenceTransformerEmbedder(path, device=resolve_device(device), batch_size=batch_size)
+
+
+class MemoEmbedder:
+    """An embedder that remembers the vectors of texts it has embedded (least recently used first out).
+
+    The one caching wrapper: query vectors reused across modes, reruns and answer sentences. `inner` is
+    an embedder, or a zero-argument function that loads one on first use (then `model_id` must be given,
+    so asking which model it is never loads torch).
+    """
+
+    def __init__(self, inner: "Embedder | Callable[[], Embedder]", model_id: str | None = None,
+                 max_items: int | None = 100_000):
+        if callable(inner) and not hasattr(inner, "embed"):
+            self._inner, self._load = None, inner
+            if model_id is None:
+                raise ValueError("a lazily loaded embedder needs its model_id")
+        else:
+            self._inner, self._load = inner, None
+        self.model_id = model_id or self._inner.model_id
+        self.max_items = max_items
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def inner(self) -> Embedder:
+        if self._inner is None:
+            self._inner = self._load()
+        return self._inner
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            known = {t: self._vectors[t] for t in dict.fromkeys(texts) if t in self._vectors}
+            for t in known:
+                self._vectors.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        fresh = dict(zip(missing, self.inner.embed(missing))) if missing else {}
+        with self._lock:
+            self._vectors.update(fresh)
+            while self.max_items is not None and len(self._vectors) > self.max_items:
+                self._vectors.popitem(last=False)
+        known.update(fresh)
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.jsonl import read_jsonl
+from quarry.jsonl import read_jsonl
 from quarry.errors import QuarryError, UsageError
 
 

@@ -1,4 +1,4 @@
-"""Read JSON-lines files (gold sets, BEIR corpora and queries) with one clear error per bad line."""
+"""Read JSON-lines files (gold sets, BEIR corpora, index records) with one clear error per bad line."""
 
 from __future__ import annotations
 
