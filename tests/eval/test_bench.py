@@ -12,7 +12,7 @@ from eval.bench import latency
 from eval.bench.ann import recall_at
 from eval.bench.cache import CachedEmbedder, VectorCache
 from eval.bench.corpus import collapse_wraps, good_sentence
-from quarry.cli import main
+from cli.main import main
 from quarry.embedders import DEFAULT_MODEL, INT8_TWINS, ONNX_MODEL, HashEmbedder, model_id_for, query_compatible
 from tests.conftest import SHARED
 

@@ -165,7 +165,7 @@ def test_opening_a_missing_milvus_index_is_one_clear_error(milvus_uri, hash_inde
 
 
 def test_cli_index_and_search_with_backend_milvus(tmp_path, milvus_uri, capsys, monkeypatch):
-    from quarry.cli import main
+    from cli.main import main
 
     monkeypatch.chdir(ROOT)
     common = ["--index", str(tmp_path / "index"), "--backend", "milvus", "--milvus-uri", milvus_uri,
@@ -256,7 +256,7 @@ def test_eval_and_serve_run_with_backend_milvus(tmp_path, capsys, monkeypatch):
     import urllib.parse
     import urllib.request
 
-    from quarry.cli import main
+    from cli.main import main
     from tests.ui.browser import quarry_serve
 
     monkeypatch.chdir(ROOT)
@@ -272,7 +272,7 @@ def test_eval_and_serve_run_with_backend_milvus(tmp_path, capsys, monkeypatch):
 
     uri, index = str(tmp_path / "served.db"), str(tmp_path / "index")
     milvus = ["--backend", "milvus", "--milvus-uri", uri, "--milvus-collection", "served"]
-    subprocess.run([sys.executable, "-m", "quarry.cli", "index", "corpus", "--model", "hash", "--index", index, *milvus],
+    subprocess.run([sys.executable, "-m", "cli", "index", "corpus", "--model", "hash", "--index", index, *milvus],
                    cwd=ROOT, check=True, capture_output=True)
     shutil.rmtree(index)  # serve reads Milvus alone: the local staging folder is not needed
     with quarry_serve(index, *milvus) as base:

@@ -49,7 +49,7 @@ def quarry_serve(index: str, *extra: str, timeout: float = 240) -> Iterator[str]
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     log = open(Path(index).parent / f"serve-{port}.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "quarry.cli", "serve", "--index", index, "--port", str(port), *extra],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", index, "--port", str(port), *extra],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
