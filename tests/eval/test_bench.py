@@ -62,7 +62,8 @@ def test_load_queries_mixes_silver_and_gold():
     assert len(qs) == 8 and all(isinstance(q, str) and q for q in qs)
 
 
-@pytest.mark.skipif(not INSPECTIONS.is_dir(), reason="shared Ofsted data missing")
+@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data missing")
+@pytest.mark.requires_modules("pymilvus", "milvus_lite")  # --parts milvus
 def test_bench_json_rows(tmp_path, capsys):
     tiny = tmp_path / "inspections"
     for folder in sorted(INSPECTIONS.iterdir())[:2]:

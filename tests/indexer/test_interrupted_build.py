@@ -105,7 +105,7 @@ def test_build_killed_while_writing_leaves_previous_index(previous, tmp_path, si
 
 
 @pytest.mark.slow  # the real model embedding thirty Ofsted reports, killed part-way through
-@pytest.mark.skipif(not INSPECTIONS.is_dir(), reason="shared Ofsted data not present")
+@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data not present")
 def test_quarry_index_killed_while_embedding_leaves_previous_index(previous, tmp_path):
     before = snapshot(previous)
     folder = tmp_path / "inspections"

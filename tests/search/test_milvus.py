@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pymilvus")
-pytest.importorskip("milvus_lite")
+from indexer.build import build_index
+from indexer.milvus_sync import sync
+from quarry.errors import IndexMissing
+from quarry.settings import Settings
+from search import fusion, open_index
+from search.backends import milvus as mv  # imports pymilvus only when used
+from tests.conftest import CORPUS, ROOT
 
-from indexer.build import build_index  # noqa: E402
-from indexer.milvus_sync import sync  # noqa: E402
-from quarry.errors import IndexMissing  # noqa: E402
-from quarry.settings import Settings  # noqa: E402
-from search import fusion, open_index  # noqa: E402
-from search.backends import milvus as mv  # noqa: E402
-from tests.conftest import CORPUS, ROOT  # noqa: E402
+pytestmark = pytest.mark.requires_modules("pymilvus", "milvus_lite")
 
 QUERIES = ["delayed transfers of care", "children looked after", "adult safeguarding referrals",
            "domiciliary care workforce recruitment", "direct payments"]
