@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.answers import AnswerResult
-from eval.report import read_records, write_record
+from eval.records import read_records, write_record
 from indexer.build import slug
 
 SHOWN_MISSES = 15
