@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.harness import FAILURE_RANK, ModeResult
+from eval.markdown import capped_table, cell
 from eval.records import read_records, write_record
 from indexer.build import slug
 
@@ -40,10 +41,6 @@ def load_saved(report: Path) -> list[dict[str, Any]]:
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _ordered(results: list[ModeResult]) -> list[ModeResult]:
@@ -120,12 +117,11 @@ def _dataset_section(run: dict[str, Any], anchors: dict[str, Any]) -> list[str]:
     out += ["", f"Failures ({shown.mode}: no relevant {shown.unit} in the top {FAILURE_RANK}): "
                 f"{shown.failure_count} of {shown.queries}" + ("." if shown.failure_count else " — none."), ""]
     if shown.failures:
-        out += ["| id | question | expected | first result | relevant found at |", "|---|---|---|---|---|"]
-        for f in shown.failures[:SHOWN_FAILURES]:
-            out.append(f"| {_cell(f['id'])} | {_cell(f['question'][:200])} | {_cell(f['expected'][:220])} | "
-                       f"{_cell(f['first'][:220])} | {f['found_at'] or 'not in top ' + str(shown.index.get('ranked', ''))} |")
-        if shown.failure_count > SHOWN_FAILURES:
-            out.append(f"\n… and {shown.failure_count - SHOWN_FAILURES} more (results/{slug(key.replace('/', '-'))}.json).")
+        rows = [[cell(f["id"]), cell(f["question"][:200]), cell(f["expected"][:220]), cell(f["first"][:220]),
+                 str(f["found_at"] or "not in top " + str(shown.index.get("ranked", "")))]
+                for f in shown.failures[:SHOWN_FAILURES]]
+        out += capped_table(["id", "question", "expected", "first result", "relevant found at"], rows,
+                            shown.failure_count, SHOWN_FAILURES, f"results/{slug(key.replace('/', '-'))}.json")
     return out
 
 
