@@ -18,7 +18,7 @@ from eval import beir, gold, metrics
 from eval.cache import cached_index
 from indexer.build import Progress, file_sources
 from quarry.errors import QuarryError
-from quarry.embedders import model_id_for
+from quarry.embedders import MemoEmbedder, load_embedder, model_id_for
 from quarry.records import Hit
 from quarry.settings import Settings
 
@@ -65,41 +65,11 @@ class ModeResult:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
-class QueryMemo:
+def query_memo(settings: Settings) -> MemoEmbedder:
     """The index's embedder, loaded on first use, remembering query vectors so that every mode
     (and the second, deeper hybrid search) reuses one embedding per query."""
-
-    def __init__(self, spec: str, settings: Settings):
-        self.spec, self.settings = spec, settings
-        self.model_id = model_id_for(spec)
-        self._model = None
-        self._memo: dict[str, Any] = {}
-
-    @property
-    def model(self):
-        if self._model is None:
-            from quarry.embedders import load_embedder
-
-            self._model = load_embedder(self.spec, self.settings.device, self.settings.batch_size)
-        return self._model
-
-    @property
-    def dim(self) -> int:
-        return self.model.dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self.model.max_tokens
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return self.model.count_tokens(texts)
-
-    def embed(self, texts: list[str]):
-        if len(texts) != 1:
-            return self.model.embed(texts)
-        if texts[0] not in self._memo:
-            self._memo[texts[0]] = self.model.embed(texts)
-        return self._memo[texts[0]]
+    return MemoEmbedder(lambda: load_embedder(settings.model, settings.device, settings.batch_size),
+                        model_id=model_id_for(settings.model))
 
 
 def ranked_hits(searcher, query: str, mode: str, depth: int) -> list[Hit]:
@@ -128,7 +98,7 @@ def open_cached(settings: Settings, name: str, sources, progress: Progress | Non
 
     indexed = cached_index(name, sources, settings, progress)
     searcher = open_index(indexed.index, replace(indexed, max_k=max(indexed.max_k, max_k), max_query_chars=10**6),
-                          embedder=QueryMemo(settings.model, settings))
+                          embedder=query_memo(settings))
     info = {"chunks": len(searcher.chunks), "documents": len(searcher.doc_infos), "cache": indexed.index,
             "model": model_id_for(settings.model), **settings.chunking(),
             "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k}
