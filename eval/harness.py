@@ -12,13 +12,13 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from eval import beir, gold, metrics
 from eval.cache import cached_index
 from indexer.build import Progress, file_sources
 from quarry.errors import QuarryError
-from quarry.embedders import model_id_for
+from quarry.embedders import MemoEmbedder, load_embedder, model_id_for
 from quarry.records import Hit
 from quarry.settings import MODES as ALL_MODES, Settings
 
@@ -65,41 +65,11 @@ class ModeResult:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
-class QueryMemo:
+def query_memo(settings: Settings) -> MemoEmbedder:
     """The index's embedder, loaded on first use, remembering query vectors so that every mode
     (and the second, deeper hybrid search) reuses one embedding per query."""
-
-    def __init__(self, spec: str, settings: Settings):
-        self.spec, self.settings = spec, settings
-        self.model_id = model_id_for(spec)
-        self._model = None
-        self._memo: dict[str, Any] = {}
-
-    @property
-    def model(self):
-        if self._model is None:
-            from quarry.embedders import load_embedder
-
-            self._model = load_embedder(self.spec, self.settings.device, self.settings.batch_size)
-        return self._model
-
-    @property
-    def dim(self) -> int:
-        return self.model.dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self.model.max_tokens
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return self.model.count_tokens(texts)
-
-    def embed(self, texts: list[str]):
-        if len(texts) != 1:
-            return self.model.embed(texts)
-        if texts[0] not in self._memo:
-            self._memo[texts[0]] = self.model.embed(texts)
-        return self._memo[texts[0]]
+    return MemoEmbedder(lambda: load_embedder(settings.model, settings.device, settings.batch_size),
+                        model_id=model_id_for(settings.model))
 
 
 def ranked_hits(searcher, query: str, mode: str, depth: int) -> list[Hit]:
@@ -128,7 +98,7 @@ def open_cached(settings: Settings, name: str, sources, progress: Progress | Non
 
     indexed = cached_index(name, sources, settings, progress)
     searcher = open_index(indexed.index, replace(indexed, max_k=max(indexed.max_k, max_k), max_query_chars=10**6),
-                          embedder=QueryMemo(settings.model, settings))
+                          embedder=query_memo(settings))
     info = {"chunks": len(searcher.chunks), "documents": len(searcher.doc_infos), "cache": indexed.index,
             "model": model_id_for(settings.model), **settings.chunking(),
             "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k}
@@ -159,6 +129,32 @@ def compare_to_hybrid(results: list[ModeResult], per_query: dict[str, metrics.Sc
             for m in hybrid.metrics}
 
 
+def score_modes(modes: Sequence[str], qrels: dict[str, dict[str, int]],
+                rank: Callable[[str], tuple[dict[str, list[str]], dict[str, str]]],
+                failure: Callable[[str, int | None, str], dict[str, Any]], say: Callable[[str], None],
+                kinds: dict[str, str] | None = None, **fields: Any) -> list[ModeResult]:
+    """Search and score each mode, then compare hybrid with the others.
+
+    `rank(mode)` gives every judged query's ranking and a line on its first result; `failure(qid, rank, first)`
+    describes a query whose first relevant unit is missing or below FAILURE_RANK; `fields` are the
+    ModeResult fields every mode shares (dataset, split, unit, ...).
+    """
+    results, per_query = [], {}
+    for mode in modes:
+        say(mode)
+        clock = time.perf_counter()
+        rankings, first_lines = rank(mode)
+        scores = per_query[mode] = metrics.evaluate(qrels, rankings)
+        firsts = {qid: metrics.first_relevant(qrels[qid], rankings[qid]) for qid in qrels}
+        failures = [failure(qid, r, first_lines[qid]) for qid, r in firsts.items() if r is None or r > FAILURE_RANK]
+        results.append(ModeResult(
+            mode=mode, queries=scores.queries, metrics=scores.mean, by_kind=_by_kind(scores, kinds or {}),
+            curve=metrics.recall_curve(qrels, rankings), failures=failures[:MAX_FAILURES], failure_count=len(failures),
+            first_relevant=firsts, seconds=time.perf_counter() - clock, **fields))
+    compare_to_hybrid(results, per_query)
+    return results
+
+
 def _say(progress: Progress | None, msg: str) -> None:
     """One progress line, whether `progress` is a plain callable or the indexer's bar reporter."""
     if progress is None:
@@ -175,30 +171,24 @@ def evaluate_beir(folder: Path, settings: Settings, split: str = "test", corpus:
     searcher, info = open_cached(settings, data.name, data.sources, progress, depth_wanted)
     depth = min(depth_wanted, len(searcher.chunks))
     info["ranked"] = k
-    results, per_query = [], {}
-    for mode in modes:
-        _say(progress, f"{data.name}: searching {len(data.queries)} queries ({mode})")
-        clock = time.perf_counter()
+
+    def rank(mode: str) -> tuple[dict[str, list[str]], dict[str, str]]:
         rankings = {qid: doc_ranking(ranked_hits(searcher, text, mode, depth), k) for qid, text in data.queries.items()}
-        scores = per_query[mode] = metrics.evaluate(data.qrels, rankings)
-        firsts = {qid: metrics.first_relevant(data.qrels[qid], rankings[qid]) for qid in data.queries}
-        failures = []
-        for qid in data.queries:
-            rank = firsts[qid]
-            if rank is None or rank > FAILURE_RANK:
-                top = rankings[qid][0] if rankings[qid] else None
-                expected = [d for d, r in data.qrels[qid].items() if r > 0]
-                failures.append({"id": qid, "question": data.queries[qid], "found_at": rank,
-                                 "expected": "; ".join(f"{d} {data.titles.get(d, '')}".strip() for d in expected[:3])
-                                             + (f" (+{len(expected) - 3} more)" if len(expected) > 3 else ""),
-                                 "first": f"{top} {data.titles.get(top, '')}".strip() if top else "(nothing)"})
-        results.append(ModeResult(
-            dataset=data.name, split=split, mode=mode, unit="document", queries=scores.queries, metrics=scores.mean,
-            curve=metrics.recall_curve(data.qrels, rankings), failures=failures[:MAX_FAILURES],
-            failure_count=len(failures), first_relevant=firsts, notes=list(data.notes), index=info,
-            seconds=time.perf_counter() - clock))
-    compare_to_hybrid(results, per_query)
-    return results
+        tops = {qid: ranked[0] if ranked else None for qid, ranked in rankings.items()}
+        return rankings, {qid: f"{top} {data.titles.get(top, '')}".strip() if top else "(nothing)" for qid, top in tops.items()}
+
+    def failure(qid: str, rank: int | None, first: str) -> dict[str, Any]:
+        expected = [d for d, r in data.qrels[qid].items() if r > 0]
+        return {"id": qid, "question": data.queries[qid], "found_at": rank,
+                "expected": "; ".join(f"{d} {data.titles.get(d, '')}".strip() for d in expected[:3])
+                            + (f" (+{len(expected) - 3} more)" if len(expected) > 3 else ""),
+                "first": first}
+
+    def say(mode: str) -> None:
+        _say(progress, f"{data.name}: searching {len(data.queries)} queries ({mode})")
+
+    return score_modes(modes, data.qrels, rank, failure, say,
+                       dataset=data.name, split=split, unit="document", notes=list(data.notes), index=info)
 
 
 def _gold_qrels(questions: list[gold.GoldQuestion], searcher, matcher: gold.DocMatcher):
@@ -265,29 +255,24 @@ def evaluate_gold(gold_path: Path, docs: Sequence[Path], settings: Settings, mod
         notes.append(f"{len(skipped)} file(s) under --docs were not indexable")
     depth = min(k, len(searcher.chunks))
     info["ranked"] = k
-    results, per_query = [], {}
-    for mode in modes:
-        _say(progress, f"{name}: searching {len(scored)} questions ({mode})")
-        clock = time.perf_counter()
-        rankings, tops = {}, {}
+    by_id = {q.id: q for q in scored}
+
+    def rank(mode: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+        rankings, firsts = {}, {}
         for q in scored:
             hits = ranked_hits(searcher, q.question, mode, depth)
             rankings[q.id] = [h.chunk.chunk_id for h in hits]
-            tops[q.id] = hits[0] if hits else None
-        scores = per_query[mode] = metrics.evaluate(qrels, rankings)
-        firsts = {q.id: metrics.first_relevant(qrels[q.id], rankings[q.id]) for q in scored}
-        failures = []
-        for q in scored:
-            rank = firsts[q.id]
-            if rank is None or rank > FAILURE_RANK:
-                top = tops[q.id]
-                failures.append({"id": q.id, "question": q.question, "kind": q.kind, "found_at": rank,
-                                 "expected": f"{Path(q.answers[0].doc).name}: “{_excerpt(q.answers[0].span)}”",
-                                 "first": f"{top.citation}: “{_excerpt(top.chunk.text)}”" if top else "(nothing)"})
-        results.append(ModeResult(
-            dataset=name, split="all", mode=mode, unit="passage", queries=scores.queries, metrics=scores.mean,
-            by_kind=_by_kind(scores, {q.id: q.kind for q in scored}), curve=metrics.recall_curve(qrels, rankings),
-            excluded=excluded, failures=failures[:MAX_FAILURES], failure_count=len(failures), first_relevant=firsts, notes=notes,
-            index={**info, "docs": [str(d) for d in docs]}, seconds=time.perf_counter() - clock))
-    compare_to_hybrid(results, per_query)
-    return results
+            firsts[q.id] = f"{hits[0].citation}: “{_excerpt(hits[0].chunk.text)}”" if hits else "(nothing)"
+        return rankings, firsts
+
+    def failure(qid: str, rank: int | None, first: str) -> dict[str, Any]:
+        q = by_id[qid]
+        return {"id": q.id, "question": q.question, "kind": q.kind, "found_at": rank,
+                "expected": f"{Path(q.answers[0].doc).name}: “{_excerpt(q.answers[0].span)}”", "first": first}
+
+    def say(mode: str) -> None:
+        _say(progress, f"{name}: searching {len(scored)} questions ({mode})")
+
+    return score_modes(modes, qrels, rank, failure, say,
+                       kinds={q.id: q.kind for q in scored}, dataset=name, split="all", unit="passage", excluded=excluded,
+                       notes=notes, index={**info, "docs": [str(d) for d in docs]})

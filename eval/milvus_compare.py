@@ -12,52 +12,36 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from indexer.build import Source, build_from_sources, build_index
+from eval import beir, gold, metrics
+from eval.harness import doc_ranking
+from indexer.build import build_from_sources, build_index
 from indexer.milvus_sync import sync
-from quarry.embedders import load_embedder
+from quarry.embedders import MemoEmbedder, load_embedder
 from quarry.settings import MODES as ALL_MODES, Settings
 from search import open_index
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = tuple(sorted(ALL_MODES))  # bm25, dense, hybrid: the retrievers, then their fusion
-
-
-class Memo:
-    """An embedder that remembers the vectors of the queries it has embedded."""
-
-    def __init__(self, inner):
-        self.inner, self.model_id, self.count_tokens, self.cache = inner, inner.model_id, inner.count_tokens, {}
-
-    def embed(self, texts):
-        missing = [t for t in texts if t not in self.cache]
-        if missing:
-            self.cache.update(zip(missing, self.inner.embed(missing)))
-        return np.stack([self.cache[t] for t in texts])
+SEED_METRICS = {"S@1": "success@1", "S@5": "success@5", "MRR@10": "mrr@10"}  # names here -> eval/metrics.py's
+CISI_METRICS = {"nDCG@10": "ndcg@10", "MRR@10": "mrr@10", "R@100": "recall@100"}
 
 
 def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def first_relevant(ranked: list[bool]) -> int | None:
-    """1-based rank of the first True, or None."""
-    return next((i for i, r in enumerate(ranked, start=1) if r), None)
-
-
-def ndcg(ranked: list[bool], n_relevant: int, k: int = 10) -> float:
-    """Binary nDCG@k."""
-    dcg = sum(1 / math.log2(i + 1) for i, r in enumerate(ranked[:k], start=1) if r)
-    ideal = sum(1 / math.log2(i + 1) for i in range(1, min(n_relevant, k) + 1))
-    return dcg / ideal if ideal else 0.0
+def mean_scores(qrels: metrics.Qrels, rankings: metrics.Rankings, names: dict[str, str], queries: int) -> dict[str, float]:
+    """Each metric (eval/metrics.py) averaged over `queries` questions: those no passage can answer
+    (left out of `qrels`, so ranx never sees them) count as 0."""
+    scores = metrics.evaluate(qrels, rankings, {name: metrics.METRICS[ours] for name, ours in names.items()})
+    unjudged = [0.0] * (queries - scores.queries)
+    return {name: statistics.mean([*scores.per_query[name].values(), *unjudged]) for name in names}
 
 
 def _pair(local: Settings, name: str, embedder) -> dict[str, object]:
@@ -70,26 +54,27 @@ def seed(work: Path, embedder, rounds: int) -> dict:
     local = Settings(index=str(work / "seed"), milvus_uri=str(work / "milvus.db"))
     build_index([ROOT / "corpus"], local)
     searchers = _pair(local, "seed", embedder)
-    gold = [json.loads(line) for line in (ROOT / "eval/gold/seed.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    scored = [q for q in gold if q["answerable"]]
+    questions = gold.load(ROOT / "eval/gold/seed.jsonl")
+    scored = [q for q in questions if q.answerable]
+    chunks = searchers["local"].chunks  # Milvus holds the same passages (synced from the local index)
+    qrels = {}  # a passage is relevant when it contains an answer span, whitespace collapsed
+    for q in scored:
+        spans = [_collapse(a.span) for a in q.answers]
+        relevant = {c.chunk_id: 1 for c in chunks if any(sp in _collapse(c.text) for sp in spans)}
+        if relevant:
+            qrels[q.id] = relevant
     out: dict = {"metrics": {}, "latency_ms": {}, "queries": len(scored)}
     for backend, s in searchers.items():
         for mode in MODES:
-            ranks = []
-            for q in scored:
-                spans = [_collapse(a["span"]) for a in q["answers"]]
-                hits = s.search(q["question"], k=10, mode=mode)
-                ranks.append(first_relevant([any(sp in _collapse(h.chunk.text) for sp in spans) for h in hits]))
-            out["metrics"][f"{backend}/{mode}"] = {
-                "S@1": sum(r == 1 for r in ranks) / len(ranks), "S@5": sum(r is not None and r <= 5 for r in ranks) / len(ranks),
-                "MRR@10": sum(1 / r for r in ranks if r) / len(ranks)}
+            rankings = {q.id: [h.chunk.chunk_id for h in s.search(q.question, k=10, mode=mode)] for q in scored}
+            out["metrics"][f"{backend}/{mode}"] = mean_scores(qrels, rankings, SEED_METRICS, len(scored))
     for backend, s in searchers.items():  # latency: every seed question, `rounds` times, vectors cached
         for mode in MODES:
             times = []
             for _ in range(rounds):
-                for q in gold:
+                for q in questions:
                     t = time.perf_counter()
-                    s.search(q["question"], k=10, mode=mode)
+                    s.search(q.question, k=10, mode=mode)
                     times.append((time.perf_counter() - t) * 1000)
             times.sort()
             out["latency_ms"][f"{backend}/{mode}"] = {"n": len(times), "p50": round(statistics.median(times), 2),
@@ -99,33 +84,14 @@ def seed(work: Path, embedder, rounds: int) -> dict:
 
 def cisi(work: Path, folder: Path, embedder) -> dict:
     local = Settings(index=str(work / "cisi"), milvus_uri=str(work / "milvus.db"), max_query_chars=10**6)  # CISI has long queries
-    rows = [json.loads(line) for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    sources = [Source(str(r["_id"]), str(r["_id"]), {"title": r["title"]} if r.get("title") else None,
-                      text=r.get("text") or r.get("title") or "") for r in rows]
-    build_from_sources(sources, local)
+    data = beir.load(folder, "test")
+    build_from_sources(data.sources, local)
     searchers = _pair(local, "cisi", embedder)
-    queries = {str(q["_id"]): q["text"] for q in map(json.loads, (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines())}
-    qrels: dict[str, set[str]] = {}
-    for line in (folder / "qrels/test.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        qid, did, score = line.split("\t")
-        if int(score) > 0:
-            qrels.setdefault(qid, set()).add(did)
-    out: dict = {"metrics": {}, "queries": len(qrels)}
+    out: dict = {"metrics": {}, "queries": len(data.qrels)}
     for backend, s in searchers.items():
-        for mode in MODES:
-            nd, mrr, r100 = [], [], []
-            for qid, relevant in qrels.items():
-                docs: list[str] = []
-                for h in s.search(queries[qid], k=300, mode=mode):  # a document scores as its best passage
-                    if h.chunk.doc_id not in docs:
-                        docs.append(h.chunk.doc_id)
-                flags = [d in relevant for d in docs]
-                nd.append(ndcg(flags, len(relevant)))
-                r = first_relevant(flags[:10])
-                mrr.append(1 / r if r else 0.0)
-                r100.append(sum(flags[:100]) / len(relevant))
-            out["metrics"][f"{backend}/{mode}"] = {"nDCG@10": statistics.mean(nd), "MRR@10": statistics.mean(mrr),
-                                                   "R@100": statistics.mean(r100)}
+        for mode in MODES:  # a document scores as its best passage
+            rankings = {qid: doc_ranking(s.search(data.queries[qid], k=300, mode=mode), 300) for qid in data.qrels}
+            out["metrics"][f"{backend}/{mode}"] = mean_scores(data.qrels, rankings, CISI_METRICS, len(data.qrels))
     return out
 
 
@@ -136,7 +102,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3, help="latency rounds over the seed questions")
     args = p.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    embedder = Memo(load_embedder(Settings().model))
+    embedder = MemoEmbedder(load_embedder(Settings().model))
     print(json.dumps({"seed": seed(args.work, embedder, args.rounds)}), flush=True)  # one JSON line per data set
     if args.cisi:
         print(json.dumps({"cisi": cisi(args.work, args.cisi, embedder)}), flush=True)

@@ -8,11 +8,12 @@ saved result, so runs of different data sets combine into one report.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from eval.harness import FAILURE_RANK, MODES as MODE_ORDER, ModeResult
+from eval.markdown import capped_table, cell
+from eval.records import read_records, write_record
 from indexer.build import slug
 
 ANCHORS = Path(__file__).with_name("anchors.json")
@@ -23,25 +24,6 @@ SHOWN_FAILURES = 15
 
 def results_dir(report: Path) -> Path:
     return report.parent / "results"
-
-
-def write_record(path: Path, command: str, key: str, payload: Any) -> Path:
-    """One saved run: {"command", "generated", "quarry_version", key: payload} as JSON at `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"command": command, "generated": time.strftime("%Y-%m-%d %H:%M"),
-              "quarry_version": __import__("quarry").__version__, key: payload}
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
-
-
-def read_records(folder: Path, key: str, decode: Callable[[Any], Any]) -> list[dict[str, Any]]:
-    """Every run saved in `folder` (*.json), `key` decoded, oldest first."""
-    runs = []
-    for path in sorted(folder.glob("*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        record[key] = decode(record[key])
-        runs.append(record)
-    return sorted(runs, key=lambda r: r["generated"])
 
 
 def save(results: list[ModeResult], report: Path, command: str) -> Path:
@@ -58,10 +40,6 @@ def load_saved(report: Path) -> list[dict[str, Any]]:
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _ordered(results: list[ModeResult]) -> list[ModeResult]:
@@ -138,12 +116,11 @@ def _dataset_section(run: dict[str, Any], anchors: dict[str, Any]) -> list[str]:
     out += ["", f"Failures ({shown.mode}: no relevant {shown.unit} in the top {FAILURE_RANK}): "
                 f"{shown.failure_count} of {shown.queries}" + ("." if shown.failure_count else " — none."), ""]
     if shown.failures:
-        out += ["| id | question | expected | first result | relevant found at |", "|---|---|---|---|---|"]
-        for f in shown.failures[:SHOWN_FAILURES]:
-            out.append(f"| {_cell(f['id'])} | {_cell(f['question'][:200])} | {_cell(f['expected'][:220])} | "
-                       f"{_cell(f['first'][:220])} | {f['found_at'] or 'not in top ' + str(shown.index.get('ranked', ''))} |")
-        if shown.failure_count > SHOWN_FAILURES:
-            out.append(f"\n… and {shown.failure_count - SHOWN_FAILURES} more (results/{slug(key.replace('/', '-'))}.json).")
+        rows = [[cell(f["id"]), cell(f["question"][:200]), cell(f["expected"][:220]), cell(f["first"][:220]),
+                 str(f["found_at"] or "not in top " + str(shown.index.get("ranked", "")))]
+                for f in shown.failures[:SHOWN_FAILURES]]
+        out += capped_table(["id", "question", "expected", "first result", "relevant found at"], rows,
+                            shown.failure_count, SHOWN_FAILURES, f"results/{slug(key.replace('/', '-'))}.json")
     return out
 
 

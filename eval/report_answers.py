@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.answers import AnswerResult
-from eval.report import read_records, write_record
+from eval.markdown import capped_table, cell
+from eval.records import read_records, write_record
 from indexer.build import slug
 
 SHOWN_MISSES = 15
@@ -48,10 +49,6 @@ def checks(result: AnswerResult, anchors: dict[str, Any]) -> list[tuple[str, str
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _summary(runs: list[dict[str, Any]], anchors: dict[str, Any]) -> list[str]:
@@ -91,12 +88,10 @@ def _dataset(run: dict[str, Any]) -> list[str]:
     out += ["", f"Misses (answerable questions missed, unanswerable ones answered): {r.miss_count} of {r.questions}"
                 + ("." if r.miss_count else " — none.")]
     if r.misses:
-        out += ["", "| id | question | answer given | expected | confidence |", "|---|---|---|---|---|"]
-        for miss in r.misses[:SHOWN_MISSES]:
-            out.append(f"| {_cell(miss['id'])} | {_cell(miss['question'])} | {_cell(miss['answer'])} | {_cell(miss['expected'])} | "
-                       f"{_fmt(miss.get('confidence'), 2)} |")
-        if r.miss_count > SHOWN_MISSES:
-            out.append(f"\n… and {r.miss_count - SHOWN_MISSES} more (results/answers/{slug(r.dataset)}.json).")
+        rows = [[cell(miss["id"]), cell(miss["question"]), cell(miss["answer"]), cell(miss["expected"]),
+                 _fmt(miss.get("confidence"), 2)] for miss in r.misses[:SHOWN_MISSES]]
+        out += [""] + capped_table(["id", "question", "answer given", "expected", "confidence"], rows,
+                                   r.miss_count, SHOWN_MISSES, f"results/answers/{slug(r.dataset)}.json")
     return out
 
 

@@ -3,6 +3,10 @@
 Each `embed` call that computes new vectors appends one shard (`NNNNNN.npy` + `NNNNNN.keys`), so
 an interrupted run resumes where it stopped. The cached embedder reports the real model's id: an
 index built through it is valid for queries embedded by the real model.
+
+Not quarry.embedders.MemoEmbedder: this cache outlives the process (shards on disk, keyed by text hash)
+and can serve stand-ins. Each vector is computed and written once: texts already cached, or repeated in
+one call, are not embedded again, and nothing wraps this embedder in a second cache.
 """
 
 from __future__ import annotations

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
+
+from eval.serving import free_port, stop, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,34 +47,18 @@ def search_seconds(index: Path, query: str, mode: str, extra_env: dict[str, str]
     return elapsed
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve_seconds(index: Path, query: str, timeout: float = 300, extra_env: dict[str, str] | None = None) -> float:
     """Wall time from starting `quarry serve` until GET /api/search answers 200."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api/search?" + urllib.parse.urlencode({"q": query, "k": 5})
     t = time.perf_counter()
     proc = subprocess.Popen([*_cli(), "serve", "--index", str(index), "--port", str(port)], cwd=ROOT, env=_env(extra_env),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        while time.perf_counter() - t < timeout:
-            if proc.poll() is not None:
-                raise RuntimeError(f"quarry serve exited: {(proc.stderr.read() if proc.stderr else '')[-300:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=30) as r:
-                    if r.status == 200:
-                        return time.perf_counter() - t
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
+        if wait_until_answers(proc, url, timeout):
+            return time.perf_counter() - t
+        if proc.poll() is not None:
+            raise RuntimeError(f"quarry serve exited: {(proc.stderr.read() if proc.stderr else '')[-300:]}")
         raise RuntimeError("quarry serve did not answer in time")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

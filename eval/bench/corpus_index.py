@@ -6,6 +6,7 @@ import json
 import resource
 import time
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Callable
 
@@ -13,6 +14,7 @@ from eval.bench.cache import CachedEmbedder, VectorCache
 from eval.bench.corpus import Passage, passages
 from indexer.build import BuildSummary, Source, build_from_sources
 from quarry.embedders import Embedder, load_embedder, model_id_for, token_counter
+from quarry.jsonl import read_jsonl
 from quarry.settings import Settings
 
 INSPECTIONS = Path("/work/shared/datasets/ofsted/inspections")
@@ -22,8 +24,7 @@ def load_passages(cache_dir: Path, folder: Path, size: int) -> list[Passage]:
     """The first `size` benchmark passages, from the cache file when it holds enough."""
     file = cache_dir / "passages.jsonl"
     if file.is_file():
-        with file.open(encoding="utf-8") as f:
-            rows = [json.loads(line) for line, _ in zip(f, range(size))]
+        rows = [row for _, row in islice(read_jsonl(file), size)]
         if len(rows) >= size:
             return [Passage(**r) for r in rows]
     made = passages(folder, size)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -10,6 +9,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from quarry.analysis import terms
+from quarry.jsonl import read_jsonl
 from search import fusion
 
 SILVER = Path("/work/shared/datasets/ofsted/silver_qa.jsonl")
@@ -19,7 +19,7 @@ GOLD = Path(__file__).resolve().parents[1] / "gold" / "seed.jsonl"
 def load_queries(n: int, silver: Path = SILVER, gold: Path = GOLD) -> list[str]:
     """Up to n realistic questions: silver_qa ones spread evenly over the file, then the seed gold ones."""
     def read(path: Path) -> list[str]:
-        return [json.loads(line)["question"] for line in path.open(encoding="utf-8") if line.strip()] if path.is_file() else []
+        return [row["question"] for _, row in read_jsonl(path)] if path.is_file() else []
     s, g = read(silver), read(gold)
     half = min(len(s), max(n - len(g), n // 2))
     picked = [s[i * len(s) // half] for i in range(half)] if half else []

@@ -5,16 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from eval.serving import free_port, stop, wait_until_answers
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,12 +35,6 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def quarry_serve(index: str, *extra: str, timeout: float = 240) -> Iterator[str]:
     """Run `quarry serve` on a free port; yield its base URL once /api/health answers; stop it after."""
@@ -53,28 +45,14 @@ def quarry_serve(index: str, *extra: str, timeout: float = 240) -> Iterator[str]
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
+        if not wait_until_answers(proc, base + "/api/health", timeout, request_timeout=2, interval=0.5):
+            log.seek(0)
             if proc.poll() is not None:
-                log.seek(0)
                 pytest.fail(f"quarry serve exited with {proc.returncode}:\n{log.read()}")
-            try:
-                with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"quarry serve did not answer within {timeout:.0f} s:\n{log.read()}")
-            time.sleep(0.5)
+            pytest.fail(f"quarry serve did not answer within {timeout:.0f} s:\n{log.read()}")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
