@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from indexer.build import bm25_texts
+from indexer.views import bm25_texts
 from quarry import index_format as fmt
 from quarry import milvus_layout as mv
 from quarry.errors import QuarryError
