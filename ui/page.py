@@ -127,5 +127,37 @@ def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
         for button, text in zip(example_buttons, handlers.EXAMPLES):
             button.click(lambda t=text: t, inputs=None, outputs=query, api_visibility="private").then(**search)
         demo.load(on_load, inputs=None, outputs=[*form, *shown], api_visibility="private", show_progress_on=[status])
+        named_api(current, lock, default_k)
     return demo
 
+
+def named_api(current: Callable[[], Any], lock: threading.Lock, default_k: int) -> None:
+    """Gradio API endpoints /search and /ask (gradio_client's `predict(..., api_name="/search")`), answering
+    with the JSON of GET /api/search and /api/ask. The page's own events stay private: they return HTML panels."""
+
+    def request(q: str, mode: str, k: int | None, authority, doc, year, doc_type) -> SearchRequest:
+        return SearchRequest((q or "").strip(), handlers.parse_mode(mode), handlers.parse_k(k, default_k),
+                             handlers.make_filters(authority, doc, year, doc_type))
+
+    def answer(respond: Callable[..., dict[str, Any]], *form: Any) -> dict[str, Any]:
+        try:
+            req = request(*form)
+            with lock:
+                return respond(current(), req)
+        except QuarryError as e:  # the message the user can act on; other errors stay in the server log
+            raise gr.Error(str(e), print_exception=False) from None
+
+    def search(q: str, mode: str = "hybrid", k: int | None = None, authority: list[str] | None = None,
+               doc: list[str] | None = None, year: list[str] | None = None,
+               doc_type: list[str] | None = None) -> dict[str, Any]:
+        """Ranked passages with their citations, as `quarry search --json` prints them (k: the server's default)."""
+        return answer(handlers.search_json, q, mode, k, authority, doc, year, doc_type)
+
+    def ask(q: str, mode: str = "hybrid", k: int | None = None, authority: list[str] | None = None,
+            doc: list[str] | None = None, year: list[str] | None = None,
+            doc_type: list[str] | None = None) -> dict[str, Any]:
+        """An extractive answer with citations, as `quarry ask --json` prints it."""
+        return answer(handlers.ask_json, q, mode, k, authority, doc, year, doc_type)
+
+    gr.api(search, api_name="search")
+    gr.api(ask, api_name="ask")
