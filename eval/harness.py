@@ -20,9 +20,9 @@ from indexer.build import Progress, file_sources
 from quarry.errors import QuarryError
 from quarry.embedders import model_id_for
 from quarry.records import Hit
-from quarry.settings import Settings
+from quarry.settings import MODES as ALL_MODES, Settings
 
-MODES = ("bm25", "dense", "hybrid")
+MODES = tuple(sorted(ALL_MODES))  # bm25, dense, hybrid: the retrievers, then their fusion
 FAILURE_RANK = 5  # a judged query whose first relevant result is below this rank is listed as a failure
 MAX_FAILURES = 200  # kept per mode in saved results
 

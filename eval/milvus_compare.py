@@ -24,11 +24,11 @@ import numpy as np
 from indexer.build import Source, build_from_sources, build_index
 from indexer.milvus_sync import sync
 from quarry.embedders import load_embedder
-from quarry.settings import Settings
+from quarry.settings import MODES as ALL_MODES, Settings
 from search import open_index
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = ("bm25", "dense", "hybrid")
+MODES = tuple(sorted(ALL_MODES))  # bm25, dense, hybrid: the retrievers, then their fusion
 
 
 class Memo:

@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from eval.harness import FAILURE_RANK, ModeResult
+from eval.harness import FAILURE_RANK, MODES as MODE_ORDER, ModeResult
 from indexer.build import slug
 
 ANCHORS = Path(__file__).with_name("anchors.json")
 COLUMNS = {"ndcg@10": "nDCG@10", "recall@10": "R@10", "recall@100": "R@100", "mrr@10": "MRR@10",
            "map@100": "MAP@100", "success@1": "S@1", "success@5": "S@5"}
-MODE_ORDER = ("bm25", "dense", "hybrid")
 SHOWN_FAILURES = 15
 
 

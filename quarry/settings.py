@@ -12,94 +12,63 @@ from typing import Any, Mapping
 
 from quarry.errors import UsageError
 
+MODES = ("hybrid", "bm25", "dense")  # retrieval modes, the default first; sorted(MODES) is the order of results tables
+
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting as `--help` and the docs show it (read from the Settings fields)."""
+
     name: str
     default: Any
     help: str
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("index", ".quarry/index", "index directory"),
-    Setting("model", "all-MiniLM-L6-v2", "embedding model: the bundled default, a local sentence-transformers folder, or 'hash' (a fast fake for tests)"),
-    Setting("query_model", "", "model that embeds queries: empty = the index's own; only the index model's int8 twin (all-MiniLM-L6-v2-int8, no torch) is accepted besides it"),
-    Setting("device", "auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ..."),
-    Setting("batch_size", 32, "passages per embedding batch"),
-    Setting("max_chunk_tokens", 200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)"),
-    Setting("max_file_mb", 64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)"),
-    Setting("overlap_sentences", 1, "sentences repeated between neighbouring windows of a long section"),
-    Setting("k", 10, "results per query"),
-    Setting("max_k", 1000, "largest k accepted"),
-    Setting("max_query_chars", 2000, "longest query accepted (characters)"),
-    Setting("mode", "hybrid", "retrieval mode: hybrid, bm25 or dense"),
-    Setting("fusion", "rrf", "hybrid fusion: rrf (reciprocal rank) or weighted (normalised scores)"),
-    Setting("rrf_k", 60, "RRF constant k"),
-    Setting("alpha", 0.5, "weight of the dense score in weighted fusion"),
-    Setting("candidates", 100, "candidates taken from each retriever before fusion"),
-    Setting("bm25_k1", 1.5, "BM25 k1"),
-    Setting("bm25_b", 0.75, "BM25 b"),
-    Setting("meta_weight", 0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text"),
-    Setting("ann_threshold", 200_000, "chunks above which the dense index is approximate (HNSW) instead of flat"),
-    Setting("verify", True, "check index file checksums when opening an index"),
-    Setting("prefer_weight", 0.5, "RRF weight of each ranking restricted to the documents a query names; doubled when they match two named fields, e.g. authority and year (0 = no preference)"),
-    Setting("interpret", True, "recognise authorities, years, document types and acronyms in queries (a soft preference)"),
-    Setting("host", "127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)"),
-    Setting("port", 7860, "port `quarry serve` listens on"),
-    Setting("auth", "", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)"),
-    Setting("backend", "local", "storage backend: local (plain files in --index) or milvus (Milvus Lite file or server at --milvus-uri)"),
-    Setting("milvus_uri", ".quarry/milvus.db", "Milvus: a file path for Milvus Lite, or http://host:19530 for a Milvus server or cluster"),
-    Setting("milvus_token", "", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)"),
-    Setting("milvus_collection", "quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)"),
-    Setting("eval_cache", ".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)"),
-    Setting("answer_passages", 20, "passages read for an answer (quarry ask -k)"),
-    Setting("answer_sentences", 3, "most sentences quoted in an answer"),
-    Setting("abstain_below", 0.5, "abstain when the best answer sentence scores below this (calibrated on eval/gold/seed.jsonl)"),
-    Setting("answer_checks", True, "abstain when no evidence matches the periods, dates, numbers, places and kind of figure the question asks about"),
-    Setting("reranker", "", "local sentence-transformers CrossEncoder folder that reranks passages for answers (off when empty)"),
-)
-
-_BY_NAME = {s.name: s for s in SETTINGS}
+def _setting(default: Any, help: str, **options: Any) -> Any:
+    """A Settings field carrying its help text."""
+    return field(default=default, metadata={"help": help}, **options)
 
 
 @dataclass(frozen=True)
 class Settings:
-    index: str = ".quarry/index"
-    model: str = "all-MiniLM-L6-v2"
-    query_model: str = ""
-    device: str = "auto"
-    batch_size: int = 32
-    max_chunk_tokens: int = 200
-    max_file_mb: float = 64.0
-    overlap_sentences: int = 1
-    k: int = 10
-    max_k: int = 1000
-    max_query_chars: int = 2000
-    mode: str = "hybrid"
-    fusion: str = "rrf"
-    rrf_k: int = 60
-    alpha: float = 0.5
-    candidates: int = 100
-    bm25_k1: float = 1.5
-    bm25_b: float = 0.75
-    meta_weight: float = 0.3
-    ann_threshold: int = 200_000
-    verify: bool = True
-    prefer_weight: float = 0.5
-    interpret: bool = True
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: str = field(default="", repr=False)  # a password: kept out of reprs and logs
-    backend: str = "local"
-    milvus_uri: str = ".quarry/milvus.db"
-    milvus_token: str = field(default="", repr=False)  # a secret, like auth
-    milvus_collection: str = "quarry"
-    eval_cache: str = ".quarry/eval-cache"
-    answer_passages: int = 20
-    answer_sentences: int = 3
-    abstain_below: float = 0.5
-    answer_checks: bool = True
-    reranker: str = ""
+    """Every setting, its type, default and help, declared once; SETTINGS below is read from these fields."""
+
+    index: str = _setting(".quarry/index", "index directory")
+    model: str = _setting("all-MiniLM-L6-v2", "embedding model: the bundled default, a local sentence-transformers folder, or 'hash' (a fast fake for tests)")
+    query_model: str = _setting("", "model that embeds queries: empty = the index's own; only the index model's int8 twin (all-MiniLM-L6-v2-int8, no torch) is accepted besides it")
+    device: str = _setting("auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ...")
+    batch_size: int = _setting(32, "passages per embedding batch")
+    max_chunk_tokens: int = _setting(200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)")
+    max_file_mb: float = _setting(64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)")
+    overlap_sentences: int = _setting(1, "sentences repeated between neighbouring windows of a long section")
+    k: int = _setting(10, "results per query")
+    max_k: int = _setting(1000, "largest k accepted")
+    max_query_chars: int = _setting(2000, "longest query accepted (characters)")
+    mode: str = _setting("hybrid", f"retrieval mode: {', '.join(MODES[:-1])} or {MODES[-1]}")
+    fusion: str = _setting("rrf", "hybrid fusion: rrf (reciprocal rank) or weighted (normalised scores)")
+    rrf_k: int = _setting(60, "RRF constant k")
+    alpha: float = _setting(0.5, "weight of the dense score in weighted fusion")
+    candidates: int = _setting(100, "candidates taken from each retriever before fusion")
+    bm25_k1: float = _setting(1.5, "BM25 k1")
+    bm25_b: float = _setting(0.75, "BM25 b")
+    meta_weight: float = _setting(0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text")
+    ann_threshold: int = _setting(200_000, "chunks above which the dense index is approximate (HNSW) instead of flat")
+    verify: bool = _setting(True, "check index file checksums when opening an index")
+    prefer_weight: float = _setting(0.5, "RRF weight of each ranking restricted to the documents a query names; doubled when they match two named fields, e.g. authority and year (0 = no preference)")
+    interpret: bool = _setting(True, "recognise authorities, years, document types and acronyms in queries (a soft preference)")
+    host: str = _setting("127.0.0.1", "address `quarry serve` binds (0.0.0.0 = every interface: use --auth)")
+    port: int = _setting(7860, "port `quarry serve` listens on")
+    auth: str = _setting("", "USER:PASS that `quarry serve` requires for the page and the API (empty = none)", repr=False)  # a password: kept out of reprs and logs
+    backend: str = _setting("local", "storage backend: local (plain files in --index) or milvus (Milvus Lite file or server at --milvus-uri)")
+    milvus_uri: str = _setting(".quarry/milvus.db", "Milvus: a file path for Milvus Lite, or http://host:19530 for a Milvus server or cluster")
+    milvus_token: str = _setting("", "Milvus: token (USER:PASS or an API key) for a server with authentication (empty = none)", repr=False)  # a secret, like auth
+    milvus_collection: str = _setting("quarry", "Milvus: prefix of this index's collections (<prefix>_chunks, _docs, _meta)")
+    eval_cache: str = _setting(".quarry/eval-cache", "folder of indexes built by `quarry eval` (one per corpus, model and chunking)")
+    answer_passages: int = _setting(20, "passages read for an answer (quarry ask -k)")
+    answer_sentences: int = _setting(3, "most sentences quoted in an answer")
+    abstain_below: float = _setting(0.5, "abstain when the best answer sentence scores below this (calibrated on eval/gold/seed.jsonl)")
+    answer_checks: bool = _setting(True, "abstain when no evidence matches the periods, dates, numbers, places and kind of figure the question asks about")
+    reranker: str = _setting("", "local sentence-transformers CrossEncoder folder that reranks passages for answers (off when empty)")
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -112,8 +81,8 @@ class Settings:
         return {"bm25_k1": self.bm25_k1, "bm25_b": self.bm25_b}
 
 
-assert {f.name for f in fields(Settings)} == set(_BY_NAME), "Settings and SETTINGS disagree"
-assert all(getattr(Settings(), s.name) == s.default for s in SETTINGS), "defaults disagree"
+SETTINGS: tuple[Setting, ...] = tuple(Setting(f.name, f.default, f.metadata["help"]) for f in fields(Settings))
+_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def _coerce(name: str, raw: Any) -> Any:
@@ -152,8 +121,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
 
 
 def validate(s: Settings) -> None:
-    if s.mode not in {"hybrid", "bm25", "dense"}:
-        raise UsageError(f"mode must be hybrid, bm25 or dense, not {s.mode!r}")
+    if s.mode not in MODES:
+        raise UsageError(f"mode must be {', '.join(MODES[:-1])} or {MODES[-1]}, not {s.mode!r}")
     if s.fusion not in {"rrf", "weighted"}:
         raise UsageError(f"fusion must be rrf or weighted, not {s.fusion!r}")
     if not 0.0 <= s.alpha <= 1.0:

@@ -10,7 +10,7 @@ import numpy as np
 from quarry.embedders import Embedder, load_embedder
 from quarry.errors import UsageError
 from quarry.records import Answer, Chunk, DocInfo, Hit
-from quarry.settings import Settings
+from quarry.settings import MODES, Settings
 from search import filters as filtering
 from search import fusion
 from search.backends.base import Backend
@@ -20,7 +20,6 @@ from search.dense import DenseRetriever
 from search.index import LoadedIndex, load
 from search.interpret import Interpretation, Interpreter
 
-MODES = ("hybrid", "bm25", "dense")
 PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents the query names
 
 

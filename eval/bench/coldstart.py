@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli() -> list[str]:
-    return [sys.executable, "-m", "quarry.cli"]
+    return [sys.executable, "-m", "cli"]
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:

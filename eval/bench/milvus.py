@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from eval.bench import latency
-from quarry.settings import Settings
+from quarry.settings import MODES as ALL_MODES, Settings
 
-MODES = ("bm25", "dense", "hybrid")
+MODES = tuple(sorted(ALL_MODES))  # bm25, dense, hybrid: the retrievers, then their fusion
 
 
 def latency_rows(index_dir: Path, size: int, workdir: Path, settings: Settings, embedder: Any,

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def seed_answers_line() -> dict:
     """The one JSON line of `quarry eval --answers --gold eval/gold/seed.jsonl --json` (cached index in .quarry/eval-cache)."""
-    out = subprocess.run([sys.executable, "-m", "quarry.cli", "eval", "--answers", "--gold", "eval/gold/seed.jsonl", "--json",
+    out = subprocess.run([sys.executable, "-m", "cli", "eval", "--answers", "--gold", "eval/gold/seed.jsonl", "--json",
                           "--quiet"], capture_output=True, text=True, timeout=1800, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     (line,) = out.stdout.splitlines()

@@ -156,7 +156,7 @@ def test_evaluate_answers_on_the_seed_gold_set(hash_index):
 
 
 def quarry(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "quarry.cli", *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=600, cwd=cwd)
 
 
 def write_conditionalqa(folder: Path) -> Path:

@@ -38,7 +38,7 @@ def write_beir(folder: Path, split: str = "test") -> Path:
 
 
 def quarry(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "quarry.cli", *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=600, cwd=cwd)
 
 
 def test_loader_reads_rows_and_drops_what_cannot_be_judged(tmp_path):

@@ -12,7 +12,7 @@ from eval.bench import latency
 from eval.bench.ann import recall_at
 from eval.bench.cache import CachedEmbedder, VectorCache
 from eval.bench.corpus import collapse_wraps, good_sentence
-from quarry.cli import main
+from cli.main import main
 from quarry.embedders import DEFAULT_MODEL, INT8_TWINS, ONNX_MODEL, HashEmbedder, model_id_for, query_compatible
 from tests.conftest import SHARED
 
@@ -62,7 +62,8 @@ def test_load_queries_mixes_silver_and_gold():
     assert len(qs) == 8 and all(isinstance(q, str) and q for q in qs)
 
 
-@pytest.mark.skipif(not INSPECTIONS.is_dir(), reason="shared Ofsted data missing")
+@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data missing")
+@pytest.mark.requires_modules("pymilvus", "milvus_lite")  # --parts milvus
 def test_bench_json_rows(tmp_path, capsys):
     tiny = tmp_path / "inspections"
     for folder in sorted(INSPECTIONS.iterdir())[:2]:

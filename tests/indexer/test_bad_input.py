@@ -10,7 +10,7 @@ import pytest
 
 import indexer.build as build
 from indexer.build import build_index
-from quarry.cli import main
+from cli.main import main
 from quarry.settings import Settings
 from search import open_index
 from tests.conftest import CORPUS, SEEDS, SHARED

@@ -68,7 +68,7 @@ _STALLS_WHILE_WRITING = textwrap.dedent("""
         print("WRITING", flush=True)
         time.sleep(600)
     store.write_jsonl = slow_write
-    from quarry.cli import main
+    from cli.main import main
     sys.exit(main(sys.argv[1:]))
 """)
 
@@ -105,7 +105,7 @@ def test_build_killed_while_writing_leaves_previous_index(previous, tmp_path, si
 
 
 @pytest.mark.slow  # the real model embedding thirty Ofsted reports, killed part-way through
-@pytest.mark.skipif(not INSPECTIONS.is_dir(), reason="shared Ofsted data not present")
+@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data not present")
 def test_quarry_index_killed_while_embedding_leaves_previous_index(previous, tmp_path):
     before = snapshot(previous)
     folder = tmp_path / "inspections"
@@ -114,7 +114,7 @@ def test_quarry_index_killed_while_embedding_leaves_previous_index(previous, tmp
         target = folder / report.parent.name / report.name
         target.parent.mkdir(exist_ok=True)
         shutil.copy(report, target)
-    proc = subprocess.Popen([sys.executable, "-m", "quarry.cli", "index", str(folder), "--index", previous.index],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "index", str(folder), "--index", previous.index],
                             cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         progress = wait_for(proc, "quarry: embedding")

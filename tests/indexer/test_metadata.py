@@ -53,7 +53,7 @@ def _manifest() -> list[dict]:
 
 
 @pytest.mark.slow  # reads all 802 Ofsted documents (about 20 s)
-@pytest.mark.skipif(not OFSTED.is_dir(), reason="shared Ofsted data not present")
+@pytest.mark.requires(OFSTED.is_dir(), "shared Ofsted data not present")
 def test_inference_accuracy_over_every_ofsted_document(capsys):
     rows = _manifest()
     assert len(rows) == 802

@@ -21,7 +21,7 @@ from tests.conftest import SHARED
 from tests.indexer.documents import make_pdf
 
 OFSTED = SHARED / "datasets" / "ofsted"
-pytestmark = pytest.mark.skipif(not (OFSTED / "pdf").is_dir(), reason="shared Ofsted PDFs not present")
+pytestmark = pytest.mark.requires((OFSTED / "pdf").is_dir(), "shared Ofsted PDFs not present")
 
 BIRMINGHAM_LETTER = "pdf/focused_visits/80429_birmingham/children's services focused visit - 01 december 2021.pdf"
 BIRMINGHAM_REPORT = "pdf/inspections/80429_birmingham/children's services inspection - 25 november 2016.pdf"

@@ -8,7 +8,7 @@ import shutil
 
 from indexer.build import build_index
 from indexer.progress import Bars, Messages, Silent, as_progress
-from quarry.cli import main
+from cli.main import main
 from quarry.settings import Settings
 from tests.conftest import CORPUS
 

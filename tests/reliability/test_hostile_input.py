@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from indexer.chunks import chunk_section
 from indexer.normalise import normalise
 from indexer.sections import detect_sections
-from quarry.cli import main
+from cli.main import main
 from quarry.embedders import HashEmbedder
 from quarry.errors import QuarryError
 from search import open_index

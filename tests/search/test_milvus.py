@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pymilvus")
-pytest.importorskip("milvus_lite")
+from indexer.build import build_index
+from indexer.milvus_sync import sync
+from quarry import milvus_layout  # imports pymilvus only when used
+from quarry.errors import IndexMissing
+from quarry.settings import Settings
+from search import fusion, open_index
+from tests.conftest import CORPUS, ROOT
 
-from indexer.build import build_index  # noqa: E402
-from indexer.milvus_sync import sync  # noqa: E402
-from quarry import milvus_layout  # noqa: E402
-from quarry.errors import IndexMissing  # noqa: E402
-from quarry.settings import Settings  # noqa: E402
-from search import fusion, open_index  # noqa: E402
-from tests.conftest import CORPUS, ROOT  # noqa: E402
+pytestmark = pytest.mark.requires_modules("pymilvus", "milvus_lite")
 
 QUERIES = ["delayed transfers of care", "children looked after", "adult safeguarding referrals",
            "domiciliary care workforce recruitment", "direct payments"]
@@ -155,7 +154,7 @@ def test_opening_a_missing_milvus_index_is_one_clear_error(milvus_uri, hash_inde
 
 
 def test_cli_index_and_search_with_backend_milvus(tmp_path, milvus_uri, capsys, monkeypatch):
-    from quarry.cli import main
+    from cli.main import main
 
     monkeypatch.chdir(ROOT)
     common = ["--index", str(tmp_path / "index"), "--backend", "milvus", "--milvus-uri", milvus_uri,
@@ -246,7 +245,7 @@ def test_eval_and_serve_run_with_backend_milvus(tmp_path, capsys, monkeypatch):
     import urllib.parse
     import urllib.request
 
-    from quarry.cli import main
+    from cli.main import main
     from tests.ui.browser import quarry_serve
 
     monkeypatch.chdir(ROOT)
@@ -262,7 +261,7 @@ def test_eval_and_serve_run_with_backend_milvus(tmp_path, capsys, monkeypatch):
 
     uri, index = str(tmp_path / "served.db"), str(tmp_path / "index")
     milvus = ["--backend", "milvus", "--milvus-uri", uri, "--milvus-collection", "served"]
-    subprocess.run([sys.executable, "-m", "quarry.cli", "index", "corpus", "--model", "hash", "--index", index, *milvus],
+    subprocess.run([sys.executable, "-m", "cli", "index", "corpus", "--model", "hash", "--index", index, *milvus],
                    cwd=ROOT, check=True, capture_output=True)
     shutil.rmtree(index)  # serve reads Milvus alone: the local staging folder is not needed
     with quarry_serve(index, *milvus) as base:

@@ -15,6 +15,8 @@ from typing import Iterator
 
 import pytest
 
+from tests.conftest import require
+
 ROOT = Path(__file__).resolve().parents[2]
 # Flags measured to work here (see FACTS.md): no sandbox as root, no GPU, nothing phoning home.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -23,9 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 def unavailable(reason: str) -> None:
     """In CI a missing browser is a failure (the test must run there); on a laptop, a clear skip."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"browser test cannot run in CI: {reason}")
-    pytest.skip(f"{reason} (install with `apt-get install -y chromium` and `pip install playwright`)")
+    require(False, f"browser test: {reason} (install with `apt-get install -y chromium` and `pip install playwright`)")
 
 
 def chromium_path() -> str:
@@ -49,7 +49,7 @@ def quarry_serve(index: str, *extra: str, timeout: float = 240) -> Iterator[str]
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     log = open(Path(index).parent / f"serve-{port}.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "quarry.cli", "serve", "--index", index, "--port", str(port), *extra],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", index, "--port", str(port), *extra],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -7,10 +7,12 @@ import pytest
 
 from tests.ui.browser import quarry_serve
 
-gradio_client = pytest.importorskip("gradio_client")
+pytestmark = pytest.mark.requires_modules("gradio_client")  # installed with gradio
 
 
 def test_gradio_client_searches_and_asks_a_served_index(hash_index):
+    import gradio_client
+
     with quarry_serve(hash_index.index, timeout=180) as base:
         client = gradio_client.Client(base + "/", verbose=False)
         assert {"/search", "/ask"} <= set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])

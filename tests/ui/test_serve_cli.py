@@ -12,7 +12,7 @@ import pytest
 from tests.ui.browser import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-QUARRY = [sys.executable, "-m", "quarry.cli"]
+QUARRY = [sys.executable, "-m", "cli"]
 
 
 def quarry(*args, **kw):

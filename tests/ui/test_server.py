@@ -43,7 +43,7 @@ def basic(user, password):
 def test_api_search_returns_the_cli_json(client, hash_index):
     r = client.get("/api/search", params={"q": "foster carers", "k": 3, "mode": "bm25", "filter": "authority=Cardiff"})
     assert r.status_code == 200
-    cli = subprocess.run([sys.executable, "-m", "quarry.cli", "search", "foster carers", "-k", "3", "--mode", "bm25",
+    cli = subprocess.run([sys.executable, "-m", "cli", "search", "foster carers", "-k", "3", "--mode", "bm25",
                           "--filter", "authority=Cardiff", "--json", "--index", hash_index.index],
                          capture_output=True, text=True, cwd=ROOT, check=True)
     assert r.json()["hits"] == [json.loads(line) for line in cli.stdout.splitlines()]

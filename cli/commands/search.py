@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import textwrap
 
+from cli.flags import add_query_flags
+
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_filter_flag, add_setting_flags
-
     p = sub.add_parser("search", help="search the index", description="Search the index; hybrid (BM25 + dense, RRF) by default.")
     p.add_argument("query", help="the question or keywords")
-    add_setting_flags(p, "k", "mode", "index", "fusion", "candidates", "query_model")
-    add_backend_flags(p)
-    add_filter_flag(p)
+    add_query_flags(p, "k", "mode", "index", "fusion", "candidates", "query_model")
     p.add_argument("--json", action="store_true", help="one JSON object per line per hit")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-QUARRY = [sys.executable, "-m", "quarry.cli"]
+QUARRY = [sys.executable, "-m", "cli"]
 ANSWER_KEYS = {"question", "answer", "abstained", "citations", "passages"}
 CITATION_KEYS = {"n", "chunk_id", "doc_id", "title", "citation", "quote", "char_start", "char_end", "page"}
 

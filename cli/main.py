@@ -1,7 +1,8 @@
 """The `quarry` command line: subcommands registered from small modules, heavy imports deferred.
 
-Each command module defines `register(subparsers)` and `run(args, settings) -> int`. Domain errors
-(QuarryError) become one line on stderr and a non-zero exit here, and only here.
+Each command module in cli/commands/ defines `register(subparsers)` and `run(args, settings) -> int`;
+shared flags live in cli/flags.py. Domain errors (QuarryError) become one line on stderr and a non-zero
+exit here, and only here.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from quarry.settings import SETTINGS, resolve
 
 # name -> module; each module keeps torch/faiss/gradio imports inside its run()
 COMMANDS = {
-    "index": "quarry.commands.index",
-    "search": "quarry.commands.search",
-    "serve": "quarry.commands.serve",
-    "eval": "eval.command",
-    "bench": "eval.bench.command",
-    "ask": "quarry.commands.ask",
+    "index": "cli.commands.index",
+    "search": "cli.commands.search",
+    "serve": "cli.commands.serve",
+    "eval": "cli.commands.eval",
+    "bench": "cli.commands.bench",
+    "ask": "cli.commands.ask",
 }
 
 
@@ -31,31 +32,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too by default)
         print(f"quarry: error: {message} (see `quarry {self.prog.split(' ', 1)[1] if ' ' in self.prog else ''} --help`)".replace("quarry  --help", "quarry --help"), file=sys.stderr)
         raise SystemExit(2)
-
-
-def add_setting_flags(parser: argparse.ArgumentParser, *names: str) -> None:
-    """Add `--name` flags for declared settings (the help text comes from SETTINGS)."""
-    by_name = {s.name: s for s in SETTINGS}
-    for name in names:
-        s = by_name[name]
-        flag = "--" + name.replace("_", "-")
-        extra = ["-k"] if name == "k" else []
-        parser.add_argument(*extra, flag, dest=name, default=None, metavar=name.upper(),
-                            help=f"{s.help} (default {s.default}; env QUARRY_{name.upper()})")
-
-
-BACKEND_SETTINGS = ("backend", "milvus_uri", "milvus_token", "milvus_collection")
-
-
-def add_backend_flags(parser: argparse.ArgumentParser) -> None:
-    """--backend local|milvus, --milvus-uri, --milvus-token, --milvus-collection (for every command that opens an index)."""
-    add_setting_flags(parser, *BACKEND_SETTINGS)
-
-
-def add_filter_flag(parser: argparse.ArgumentParser) -> None:
-    """--filter/-f KEY=VALUE, repeatable (for every command that searches; parsed by search.filters.parse)."""
-    parser.add_argument("--filter", "-f", action="append", default=[], metavar="KEY=VALUE",
-                        help="hard filter: doc, authority, year or type (repeat to combine)")
 
 
 def build_parser() -> argparse.ArgumentParser:

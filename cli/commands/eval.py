@@ -1,5 +1,8 @@
 """`quarry eval`: score retrieval on a BEIR folder or a span gold set, per mode, optionally into a report;
-with --answers, score `quarry ask`'s answers on the same data instead."""
+with --answers, score `quarry ask`'s answers on the same data instead.
+
+The flags and their checks live here; the scoring (eval.harness, eval.answers), the printed tables
+(eval.tables) and the report (eval.report, eval.report_answers) are plain functions in eval/."""
 
 from __future__ import annotations
 
@@ -7,7 +10,11 @@ import json
 import shlex
 from pathlib import Path
 
+from cli.flags import add_setting_flags
 from quarry.errors import UsageError
+from quarry.settings import MODES
+
+DEFAULT_MODES = ",".join(sorted(MODES))  # bm25,dense,hybrid: the two retrievers, then their fusion
 
 SETTING_FLAGS = ("model", "device", "batch_size", "max_chunk_tokens", "fusion", "candidates", "rrf_k", "alpha", "eval_cache",
                  "backend", "milvus_uri", "milvus_collection")
@@ -15,8 +22,6 @@ ANSWER_FLAGS = ("abstain_below", "answer_passages", "answer_sentences", "answer_
 
 
 def register(sub) -> None:
-    from quarry.cli import add_setting_flags
-
     p = sub.add_parser(
         "eval", help="measure retrieval (or, with --answers, answer) quality on judged data",
         description="Index a judged data set through the indexer (cached), search it through the same code as "
@@ -35,7 +40,7 @@ def register(sub) -> None:
     p.add_argument("--docs", type=Path, action="append", metavar="PATH",
                    help="files or folders the gold set's documents are in (repeat to add more; default corpus/)")
     p.add_argument("--name", help="data set name in results and the report (default: folder or gold file name)")
-    p.add_argument("--modes", default="bm25,dense,hybrid", help="comma-separated retrieval modes (default bm25,dense,hybrid)")
+    p.add_argument("--modes", default=DEFAULT_MODES, help=f"comma-separated retrieval modes (default {DEFAULT_MODES})")
     p.add_argument("-k", "--depth", dest="depth", type=int, default=100, metavar="K",
                    help="results ranked per query: documents (BEIR) or passages (gold) (default 100)")
     p.add_argument("--json", action="store_true", help="one JSON object per line per mode (with --answers: one line for the data set)")
@@ -62,7 +67,7 @@ def command_line(args) -> str:
             parts += ["--docs", str(d)]
     if args.name:
         parts += ["--name", args.name]
-    if args.modes != "bm25,dense,hybrid":
+    if args.modes != DEFAULT_MODES:
         parts += ["--modes", args.modes]
     if args.depth != 100:
         parts += ["-k", str(args.depth)]
@@ -75,26 +80,11 @@ def command_line(args) -> str:
 
 
 def _modes(text: str) -> list[str]:
-    from eval.harness import MODES
-
     modes = [m.strip() for m in text.split(",") if m.strip()]
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
-        raise UsageError(f"--modes takes a comma-separated list of {', '.join(MODES)}, not {text!r}")
+        raise UsageError(f"--modes takes a comma-separated list of {', '.join(sorted(MODES))}, not {text!r}")
     return list(dict.fromkeys(modes))
-
-
-def _print_table(results) -> None:
-    from eval.report import COLUMNS
-
-    first = results[0]
-    print(f"{first.dataset}/{first.split}: {first.queries} queries scored per {first.unit}"
-          + ("; not scored: " + ", ".join(f"{n} {why}" for why, n in first.excluded.items()) if first.excluded else ""))
-    print(f"{'mode':<8}" + "".join(f"{h:>9}" for h in COLUMNS.values()))
-    for r in results:
-        print(f"{r.mode:<8}" + "".join(f"{r.metrics[m]:>9.3f}" for m in COLUMNS))
-    for note in first.notes:
-        print(f"note: {note}")
 
 
 def _gold_name(args, docs: list[Path]) -> str:
@@ -109,24 +99,13 @@ def _gold_docs(args) -> list[Path]:
     return docs
 
 
-def _print_answers(result) -> None:
-    m = result.metrics
-    print(f"{result.dataset}: {m['answerable']} answerable and {m['unanswerable']} unanswerable questions, "
-          f"abstain_below {m['abstain_below']}")
-    columns = {result.hit_key: result.hit_key.replace("_", " "), "abstain_answerable": "abstain(ans)", "abstain_unanswerable": "abstain(unans)",
-               "latency_ms_p50": "p50 ms", "latency_ms_p95": "p95 ms"}
-    print("".join(f"{h:>16}" for h in columns.values()))
-    print("".join(f"{'–' if m.get(k) is None else m[k]:>16}" for k in columns))
-    print(f"misses: {result.miss_count} (answerable questions missed, unanswerable ones answered)")
-
-
 def run_answers(args, settings, progress) -> int:
     """`quarry eval --answers`: one pass of `quarry ask` over the questions, judged and optionally reported."""
     from eval import answers
 
     if not (args.dataset or args.gold):
         raise UsageError("--answers needs --gold FILE (span gold set) or --dataset DIR (a BEIR folder with a qa.jsonl)")
-    if args.modes != "bm25,dense,hybrid" or args.depth != 100 or args.split != "test":
+    if args.modes != DEFAULT_MODES or args.depth != 100 or args.split != "test":
         raise UsageError("--modes, -k and --split score retrieval; with --answers use --answer-passages")
     if args.dataset:
         result = answers.evaluate_beir_answers(args.dataset, settings, args.qa, args.corpus, progress)
@@ -137,7 +116,9 @@ def run_answers(args, settings, progress) -> int:
     if args.json:
         print(json.dumps(result.line(), ensure_ascii=False))
     else:
-        _print_answers(result)
+        from eval.tables import answers_table
+
+        print(answers_table(result))
     if args.report:
         from eval import report, report_answers
 
@@ -183,7 +164,9 @@ def run(args, settings) -> int:
             for r in results:
                 print(json.dumps(r.line(), ensure_ascii=False))
         else:
-            _print_table(results)
+            from eval.tables import retrieval_table
+
+            print(retrieval_table(results))
     if args.report:
         from eval import report
 

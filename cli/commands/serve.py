@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from cli.flags import add_backend_flags, add_setting_flags
+
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
 
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_setting_flags
-
     p = sub.add_parser("serve", help="serve the search page and JSON API",
                        description="Serve the search page and its JSON API (/api/search, /api/ask) from one index.")
     add_setting_flags(p, "host", "port", "index", "k", "query_model")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cli.flags import add_backend_flags, add_setting_flags
+
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_setting_flags
-
     p = sub.add_parser("index", help="index documents (default: corpus/) into the index directory",
                        description="Index documents into an index directory; re-running processes only added or changed "
                                    "documents and drops deleted ones.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-QUARRY = [sys.executable, "-m", "quarry.cli"]
+QUARRY = [sys.executable, "-m", "cli"]
 CONTRACT = {"rank", "score", "chunk_id", "doc_id", "title", "section", "heading", "text", "citation",
             "char_start", "char_end", "page"}
 

@@ -1,4 +1,7 @@
-"""`quarry bench`: query latency, build throughput, ANN recall, embedding speed and cold start."""
+"""`quarry bench`: query latency, build throughput, ANN recall, embedding speed and cold start.
+
+The flags and their checks live here; the measuring (eval.bench.run.run_bench) and the Markdown report
+(eval.bench.report.markdown) are plain functions in eval/bench/."""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ import shlex
 import sys
 from pathlib import Path
 
+from cli.flags import add_setting_flags
+
 DEFAULT_VECTORS = {"all-MiniLM-L6-v2": "all-MiniLM-L6-v2-int8"}
 
 
 def register(sub) -> None:
-    from quarry.cli import add_setting_flags
-
     p = sub.add_parser("bench", help="benchmark quarry against the naive baseline",
                        description="Build benchmark indexes of real Ofsted passages and measure latency, throughput, "
                                    "ANN recall, embedding speed and cold start; write eval/BENCHMARKS.md.")

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import textwrap
 
+from cli.flags import add_query_flags
+
 
 def register(sub) -> None:
-    from quarry.cli import add_backend_flags, add_filter_flag, add_setting_flags
-
     p = sub.add_parser("ask", help="answer a question with quoted, cited sentences",
                        description="Answer a question with 1-3 sentences quoted verbatim from the index, each cited; "
                                    "says so when the corpus does not answer it confidently.")
     p.add_argument("question", help="the question")
     p.add_argument("-k", "--passages", dest="answer_passages", default=None, metavar="K",
                    help="passages read for the answer (default 20; env QUARRY_ANSWER_PASSAGES)")
-    add_setting_flags(p, "mode", "index", "reranker", "abstain_below", "answer_sentences", "query_model")
-    add_backend_flags(p)
-    add_filter_flag(p)
+    add_query_flags(p, "mode", "index", "reranker", "abstain_below", "answer_sentences", "query_model")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
 
 
