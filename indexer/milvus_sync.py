@@ -17,10 +17,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from indexer.build import bm25_texts
+from indexer.views import bm25_texts
+from quarry import index_format as fmt
+from quarry import milvus_layout as mv
 from quarry.errors import QuarryError
+from quarry.jsonl import read_jsonl
 from quarry.settings import Settings
-from search.backends import milvus as mv
 
 BATCH = 500
 
@@ -57,38 +59,8 @@ def _layout(manifest: dict[str, Any]) -> dict[str, Any]:
             "lexical": manifest["settings"]["lexical"], "headings": "first chunk of a section"}
 
 
-def _doc_rows(doc_id: str, record: dict[str, Any], h: str) -> list[dict[str, Any]]:
-    parts = mv.pieces(json.dumps(record, ensure_ascii=False))
-    return [{"key": f"{doc_id}#{i:05d}", "doc_id": doc_id, "piece": i, "title": mv.clip(record.get("title") or "", 4096),
-             "authority": record.get("authority") or "", "year": record.get("year") or 0,
-             "doc_type": record.get("doc_type") or "", "sync_hash": h, "body": body, "stub": [0.0] * mv.STUB_DIM}
-            for i, body in enumerate(parts)]
-
-
-def _chunk_row(rec: dict[str, Any], seq: int, info: dict[str, Any], vector: np.ndarray, lexical: str) -> dict[str, Any]:
-    heading_path = rec.get("heading_path") or []
-    return {
-        "chunk_id": rec["chunk_id"], "doc_id": rec["doc_id"], "seq": seq,
-        "authority": info.get("authority") or "", "year": info.get("year") or 0, "doc_type": info.get("doc_type") or "",
-        "section": rec.get("section") or "", "heading": mv.clip(rec.get("heading") or "", 4096), "heading_path": heading_path,
-        "page_start": -1 if rec.get("page_start") is None else rec["page_start"],
-        "page_end": -1 if rec.get("page_end") is None else rec["page_end"],
-        "char_start": rec["char_start"], "char_end": rec["char_end"], "kind": rec.get("kind") or "body",
-        "text": mv.clip(rec["text"]), "lexical": mv.clip(lexical),
-        "vector": np.asarray(vector, dtype=np.float32).tolist(),
-    }
-
-
-def _jsonl(path: Path):
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            yield json.loads(line)
-
-
 def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
     """Make the Milvus collections match the current local build of `index` (progress: a Reporter or a callable)."""
-    from quarry import index_format as fmt
-
     say: Callable[[str], None] = getattr(progress, "note", progress) or (lambda msg: None)
     t0 = time.perf_counter()
     folder = fmt.build_dir(index)
@@ -126,20 +98,20 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
             say(f"writing {len(todo)} document(s) to Milvus")
             vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
             infos: dict[str, dict[str, Any]] = {}
-            for rec in _jsonl(folder / fmt.DOCUMENTS):
+            for _, rec in read_jsonl(folder / fmt.DOCUMENTS):
                 if rec["doc_id"] in todo:
                     infos[rec["doc_id"]] = rec
-                    client.insert(n["docs"], _doc_rows(rec["doc_id"], rec, wanted[rec["doc_id"]]))
+                    client.insert(n["docs"], mv.doc_rows(rec["doc_id"], rec, wanted[rec["doc_id"]]))
             batch: list[dict[str, Any]] = []
             seq: dict[str, int] = {}
             previous: list[dict[str, Any]] = []
-            for row, rec in enumerate(_jsonl(folder / fmt.CHUNKS)):
+            for row, (_, rec) in enumerate(read_jsonl(folder / fmt.CHUNKS)):
                 d = rec["doc_id"]
                 lexical = bm25_texts(previous[-1:] + [rec])[-1]  # the local BM25's rule: a heading on its first chunk
                 previous = [rec]
                 if d not in todo:
                     continue
-                batch.append(_chunk_row(rec, seq.get(d, 0), infos[d], vectors[row], lexical))
+                batch.append(mv.chunk_row(rec, seq.get(d, 0), infos[d], vectors[row], lexical))
                 seq[d] = seq.get(d, 0) + 1
                 if len(batch) >= BATCH:
                     client.insert(n["chunks"], batch)
@@ -155,12 +127,10 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
         if not (todo or gone or summary.recreated):
             meta.pop("stamp")
         client.delete(n["meta"], filter='doc_id in ["manifest", "glossary"]')
-        client.insert(n["meta"], [{"key": f"{k}#{i:05d}", "doc_id": k, "piece": i, "body": body, "stub": [0.0] * mv.STUB_DIM}
-                                  for k, v in meta.items() if k not in ("layout", "stamp") or summary.recreated
-                                  for i, body in enumerate(mv.pieces(json.dumps(v, ensure_ascii=False)))])
+        client.insert(n["meta"], [row for k, v in meta.items() if k not in ("layout", "stamp") or summary.recreated
+                                  for row in mv.meta_rows(k, v)])
         if "stamp" in meta:
-            client.upsert(n["meta"], [{"key": "stamp#00000", "doc_id": "stamp", "piece": 0,
-                                       "body": json.dumps(meta["stamp"]), "stub": [0.0] * mv.STUB_DIM}])
+            client.upsert(n["meta"], [mv.stamp_row(meta["stamp"])])
         try:
             client.flush(n["chunks"])
         except Exception:  # flush is optional (Milvus Lite persists on write)
@@ -168,7 +138,7 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
     except QuarryError:
         raise
     except Exception as e:
-        raise QuarryError(f"could not write to Milvus at {settings.milvus_uri}: {mv._reason(e)}") from None
+        raise QuarryError(f"could not write to Milvus at {settings.milvus_uri}: {mv.reason(e)}") from None
     summary.written = sorted(todo)
     summary.deleted = sorted(gone)
     summary.seconds = time.perf_counter() - t0

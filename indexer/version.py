@@ -17,12 +17,16 @@ _ROOT = Path(__file__).resolve().parents[1]
 INDEX_CODE = ("indexer/**/*.py", "quarry/analysis.py", "quarry/embedders.py", "quarry/index_format.py", "quarry/records.py")
 
 
+def code_files() -> list[Path]:
+    """The source files the hash covers, in hashing order."""
+    return [path for pattern in INDEX_CODE for path in sorted(_ROOT.glob(pattern))]
+
+
 @lru_cache(maxsize=1)
 def code_hash() -> str:
     """sha256 over the source of the modules that write an index."""
     h = hashlib.sha256()
-    for pattern in INDEX_CODE:
-        for path in sorted(_ROOT.glob(pattern)):
-            h.update(path.relative_to(_ROOT).as_posix().encode())
-            h.update(path.read_bytes())
+    for path in code_files():
+        h.update(path.relative_to(_ROOT).as_posix().encode())
+        h.update(path.read_bytes())
     return h.hexdigest()

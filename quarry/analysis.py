@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Iterator
 
 # Word tokens: letters/digits, keeping inner apostrophes and decimal points ("children's", "58.61").
-_TOKEN = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
+TOKEN = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
 
 # Words frequent in Welsh prose and rare in English: a line with enough of them is Welsh.
 _WELSH_MARKERS = frozenset(
@@ -59,7 +59,7 @@ def terms(text: str) -> list[str]:
     out: list[str] = []
     text = _PERCENT.sub(" percent ", text)
     for line in text.split("\n"):
-        tokens = [t.strip(".'\u2019") for t in _TOKEN.findall(line.lower())]
+        tokens = [t.strip(".'\u2019") for t in TOKEN.findall(line.lower())]
         tokens = [t for t in tokens if t]
         welsh = is_welsh(tokens)
         for t in tokens:

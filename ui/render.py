@@ -15,14 +15,13 @@ from html import escape
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlencode
 
-from quarry.analysis import sentence_spans, terms
+from quarry.analysis import TOKEN, sentence_spans, terms
 from quarry.records import Answer, Citation, Hit
 from search.api import hits_json
 
 MODE_LABELS = {"hybrid": "Hybrid", "bm25": "Keyword", "dense": "Semantic"}
 RETRIEVER_LABELS = {"bm25": "Keyword (BM25)", "dense": "Semantic (dense)"}
 
-_WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -39,7 +38,7 @@ def term_spans(text: str, wanted: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each word in `text` whose term is one of `wanted`."""
     if not wanted:
         return []
-    return [m.span() for m in _WORD.finditer(text) if wanted.intersection(terms(m.group()))]
+    return [m.span() for m in TOKEN.finditer(text) if wanted.intersection(terms(m.group()))]
 
 
 def best_sentence(text: str, wanted: frozenset[str]) -> tuple[int, int] | None:

@@ -33,7 +33,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 def run(args, settings) -> int:
     from search.live import LiveIndex
-    from ui.app import serve, warm_up
+    from ui.server import serve, warm_up
 
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     _check_port_free(settings.host, settings.port)

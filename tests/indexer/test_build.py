@@ -150,3 +150,14 @@ def test_disk_full_while_writing_keeps_the_previous_index(corpus, tmp_path, monk
     assert fmt.build_dir(tmp_path / "ix") == before
     assert not list((tmp_path / "ix" / "builds").glob("*.tmp"))
     assert not any("Zephyrhaven" in c.text for c in open_index(tmp_path / "ix", settings).chunks)
+
+
+def test_the_indexer_code_hash_covers_every_module_that_shapes_an_index():
+    from indexer.version import code_files
+    from tests.conftest import ROOT
+
+    hashed = {p.relative_to(ROOT).as_posix() for p in code_files()}
+    for module in ("indexer/build.py", "indexer/sources.py", "indexer/process.py", "indexer/views.py",
+                   "indexer/write.py", "indexer/hashing.py", "indexer/chunks.py", "indexer/sections.py",
+                   "indexer/readers/pdf.py", "quarry/analysis.py"):
+        assert module in hashed, module

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from indexer.build import bm25_texts
+from indexer.views import bm25_texts
 from quarry.analysis import terms
 from search import open_index
 

@@ -12,10 +12,10 @@ import pytest
 
 from indexer.build import build_index
 from indexer.milvus_sync import sync
+from quarry import milvus_layout  # imports pymilvus only when used
 from quarry.errors import IndexMissing
 from quarry.settings import Settings
 from search import fusion, open_index
-from search.backends import milvus as mv  # imports pymilvus only when used
 from tests.conftest import CORPUS, ROOT
 
 pytestmark = pytest.mark.requires_modules("pymilvus", "milvus_lite")
@@ -41,16 +41,6 @@ def milvus_hash(hash_index, milvus_uri):
 def searchers(milvus_hash):
     local_settings, settings, _ = milvus_hash
     return open_index(local_settings.index, local_settings), open_index(None, settings)
-
-
-def test_pieces_round_trip_and_stay_under_the_varchar_limit():
-    text = "ä€𝄞x" * 40_000  # 1-, 2-, 3- and 4-byte characters
-    parts = mv.pieces(text, 1000)
-    assert "".join(parts) == text
-    assert all(len(p.encode("utf-8")) <= 1000 for p in parts)
-    assert mv.clip("a€", 2) == "a"
-    assert mv.doc_filter({"b", 'a"x'}) == 'doc_id in ["a\\"x", "b"]'
-    assert mv.doc_filter(None) == ""
 
 
 def test_milvus_index_holds_the_same_records_as_the_local_one(milvus_hash, searchers):
@@ -148,7 +138,7 @@ def test_incremental_sync_upserts_changed_and_deletes_removed_documents(tmp_path
     remote, fresh_local = open_index(None, settings), open_index(local.index, local)
     assert set(remote.doc_infos) == {"ciw-cardiff-performance-review-2018-19", "ciw-wrexham-performance-review-2019-20"}
     assert remote.chunks == fresh_local.chunks
-    client = mv.connect(settings)
+    client = milvus_layout.connect(settings)
     gone = client.query("incremental_chunks", filter='doc_id == "wrexham-social-services-annual-report-2009-10"',
                         output_fields=["chunk_id"])
     assert gone == []

@@ -1,79 +1,22 @@
-"""The Gradio page and the JSON API on one FastAPI server, over one opened index.
+"""The search page (Gradio Blocks) over a Searcher or a LiveIndex, and its named Gradio API.
 
-`create_app(source, ...)` builds both over a Searcher or a LiveIndex (tests use it); `serve(...)` runs
-them with uvicorn over a LiveIndex, so a `quarry index` run while serving is picked up once complete.
-Ranking happens in search/; this module only wires.
+The page: query box, mode, filters, answer, result cards and exports. Ranking happens in search/;
+the form goes through ui/handlers.py and comes back as HTML from ui/render.py.
 """
 
 from __future__ import annotations
 
-import atexit
-import logging
-import secrets
-import shutil
-import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from quarry.errors import QuarryError
 from ui import handlers, render
-from ui.style import CSS, HEAD, theme
 from ui.handlers import SearchRequest, SearchView
-
-log = logging.getLogger("quarry.ui")
-
-# Copy to the clipboard from any .q-copy button inside a results panel (navigator.clipboard needs a
-# secure context such as http://127.0.0.1; elsewhere fall back to execCommand, then to a prompt).
-COPY_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('button.q-copy');
-  if (!button) return;
-  const text = button.dataset.copy || '';
-  const label = button.dataset.label || button.textContent;
-  button.dataset.label = label;
-  const done = (ok) => {
-    button.textContent = ok ? 'Copied \u2713' : label;
-    if (!ok) window.prompt('Copy the citation:', text);
-    setTimeout(() => { button.textContent = label; }, 2000);
-  };
-  const fallback = () => {
-    const area = document.createElement('textarea');
-    area.value = text; area.setAttribute('readonly', '');
-    area.style.position = 'fixed'; area.style.opacity = '0';
-    document.body.appendChild(area); area.select();
-    let ok = false;
-    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
-    document.body.removeChild(area);
-    done(ok);
-  };
-  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(() => done(true), fallback);
-  else fallback();
-});
-"""
-
-# Keep the address bar in step with the search, so it can be shared as a `/?q=...` link.
-URL_JS = """
-(q, mode, k, au, dc, yr, ty) => {
-  try {
-    const p = new URLSearchParams();
-    if (q && q.trim()) p.set('q', q.trim());
-    if (mode && mode !== 'hybrid') p.set('mode', mode);
-    if (k && Number(k) !== DEFAULT_K) p.set('k', String(k));
-    for (const [key, vals] of [['authority', au], ['doc', dc], ['year', yr], ['type', ty]])
-      for (const v of (vals || [])) p.append(key, v);
-    const s = p.toString();
-    window.history.replaceState(null, '', s ? '?' + s : window.location.pathname);
-  } catch (e) { /* an old browser keeps its address; the search still runs */ }
-  return [q, mode, k, au, dc, yr, ty];
-}
-"""
+from ui.scripts import COPY_JS, URL_JS
 
 
 def _canonical(values: list[str], choices: tuple[str, ...]) -> list[str]:
@@ -86,7 +29,7 @@ def _canonical(values: list[str], choices: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _current(source) -> Callable[[], Any]:
+def current_getter(source) -> Callable[[], Any]:
     """A Searcher, or a LiveIndex (search/live.py) whose `current()` follows rebuilds -> a getter."""
     return source.current if hasattr(source, "current") else (lambda: source)
 
@@ -94,7 +37,7 @@ def _current(source) -> Callable[[], Any]:
 def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
                  lock: threading.Lock | None = None) -> gr.Blocks:
     """The search page over a Searcher or LiveIndex: query box, mode, filters, answer, cards, exports."""
-    current = _current(source)
+    current = current_getter(source)
     lock = lock or threading.Lock()
     export_dir = Path(export_dir or tempfile.mkdtemp(prefix="quarry-exports-"))
     choices = handlers.filter_choices(current().doc_infos)
@@ -184,101 +127,37 @@ def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
         for button, text in zip(example_buttons, handlers.EXAMPLES):
             button.click(lambda t=text: t, inputs=None, outputs=query, api_visibility="private").then(**search)
         demo.load(on_load, inputs=None, outputs=[*form, *shown], api_visibility="private", show_progress_on=[status])
+        named_api(current, lock, default_k)
     return demo
 
 
-class _Unauthorized(Exception):
-    """An API call without the server's --auth credentials."""
+def named_api(current: Callable[[], Any], lock: threading.Lock, default_k: int) -> None:
+    """Gradio API endpoints /search and /ask (gradio_client's `predict(..., api_name="/search")`), answering
+    with the JSON of GET /api/search and /api/ask. The page's own events stay private: they return HTML panels."""
 
+    def request(q: str, mode: str, k: int | None, authority, doc, year, doc_type) -> SearchRequest:
+        return SearchRequest((q or "").strip(), handlers.parse_mode(mode), handlers.parse_k(k, default_k),
+                             handlers.make_filters(authority, doc, year, doc_type))
 
-def _auth_dependency(auth: tuple[str, str] | None) -> Callable:
-    basic = HTTPBasic(auto_error=False, realm="quarry")
+    def answer(respond: Callable[..., dict[str, Any]], *form: Any) -> dict[str, Any]:
+        try:
+            req = request(*form)
+            with lock:
+                return respond(current(), req)
+        except QuarryError as e:  # the message the user can act on; other errors stay in the server log
+            raise gr.Error(str(e), print_exception=False) from None
 
-    def check(credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:
-        if auth is None:
-            return
-        ok = credentials is not None and secrets.compare_digest(credentials.username.encode(), auth[0].encode()) \
-            and secrets.compare_digest(credentials.password.encode(), auth[1].encode())
-        if not ok:
-            raise _Unauthorized()
+    def search(q: str, mode: str = "hybrid", k: int | None = None, authority: list[str] | None = None,
+               doc: list[str] | None = None, year: list[str] | None = None,
+               doc_type: list[str] | None = None) -> dict[str, Any]:
+        """Ranked passages with their citations, as `quarry search --json` prints them (k: the server's default)."""
+        return answer(handlers.search_json, q, mode, k, authority, doc, year, doc_type)
 
-    return check
+    def ask(q: str, mode: str = "hybrid", k: int | None = None, authority: list[str] | None = None,
+            doc: list[str] | None = None, year: list[str] | None = None,
+            doc_type: list[str] | None = None) -> dict[str, Any]:
+        """An extractive answer with citations, as `quarry ask --json` prints it."""
+        return answer(handlers.ask_json, q, mode, k, authority, doc, year, doc_type)
 
-
-def _params(request: Request) -> dict[str, list[str]]:
-    return {key: request.query_params.getlist(key) for key in request.query_params.keys()}
-
-
-def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
-               export_dir: Path | None = None) -> FastAPI:
-    """FastAPI app: GET /api/search, /api/ask, /api/health, and the Gradio page at /."""
-    current = _current(source)
-    lock = threading.Lock()
-    app = FastAPI(title="quarry", docs_url=None, redoc_url=None, openapi_url=None)
-    guard = [Depends(_auth_dependency(auth))]
-
-    @app.exception_handler(_Unauthorized)
-    async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
-        return JSONResponse({"error": "authentication required (HTTP Basic, the --auth USER:PASS of the server)"},
-                            status_code=401, headers={"WWW-Authenticate": 'Basic realm="quarry"'})
-
-    @app.exception_handler(QuarryError)
-    async def quarry_error(request: Request, exc: QuarryError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=400)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)  # the traceback stays in the log
-        return JSONResponse({"error": "internal error (the server log has the details)"}, status_code=500)
-
-    @app.get("/api/search", dependencies=guard)
-    def api_search(request: Request) -> JSONResponse:
-        """Hits as `quarry search --json` prints them: {"query", "mode", "k", "filters", "hits": [...]}."""
-        req = handlers.request_from_params(_params(request), default_k)
-        with lock:
-            return JSONResponse(handlers.search_json(current(), req))
-
-    @app.get("/api/ask", dependencies=guard)
-    def api_ask(request: Request) -> JSONResponse:
-        """The answer as `quarry ask --json` prints it."""
-        req = handlers.request_from_params(_params(request), default_k)
-        with lock:
-            return JSONResponse(handlers.ask_json(current(), req))
-
-    @app.get("/api/health", dependencies=guard)
-    def api_health() -> dict[str, Any]:
-        """Liveness plus what is loaded: documents, passages, model."""
-        searcher = current()
-        return {"ok": True, "documents": len(searcher.doc_infos), "passages": len(searcher.chunks),
-                "model": searcher.index.manifest["model"]["id"]}
-
-    demo = build_blocks(source, default_k, export_dir, lock)
-    return gr.mount_gradio_app(app, demo, path="/", auth=auth, ssr_mode=False, css=CSS, head=HEAD, theme=theme(),
-                               footer_links=[], show_error=False, auth_message="Sign in to search the reports.")
-
-
-def warm_up(searcher) -> None:
-    """Load the embedder (and the answer step) now, so the first person's search is not the slow one."""
-    searcher.search("children in care", k=1, mode="hybrid")
-    searcher.ask("children in care", k=1)
-
-
-def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None) -> None:
-    """Run the page and API over a LiveIndex until interrupted; exports live in a temp folder removed at exit."""
-    import uvicorn
-
-    export_dir = Path(tempfile.mkdtemp(prefix="quarry-exports-"))
-    atexit.register(shutil.rmtree, export_dir, ignore_errors=True)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]", "") else host
-    searcher = live.current()
-    ready = (f"quarry: serving http://{shown}:{port}  ({len(searcher.doc_infos)} documents, "
-             f"{len(searcher.chunks)} passages; Ctrl+C stops)")
-
-    class Server(uvicorn.Server):
-        async def startup(self, sockets=None) -> None:
-            await super().startup(sockets)
-            if self.started:  # say so only once the socket is listening
-                print(ready, file=sys.stderr, flush=True)
-
-    config = uvicorn.Config(create_app(live, default_k, auth, export_dir), host=host, port=port, log_level="warning")
-    Server(config).run()
+    gr.api(search, api_name="search")
+    gr.api(ask, api_name="ask")

@@ -21,7 +21,7 @@ def searcher(hash_index):
 
 @pytest.fixture(scope="module")
 def client(searcher, tmp_path_factory):
-    from ui.app import create_app
+    from ui.server import create_app
 
     with TestClient(create_app(searcher, export_dir=tmp_path_factory.mktemp("exports"))) as c:
         yield c
@@ -29,7 +29,7 @@ def client(searcher, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def locked(searcher, tmp_path_factory):
-    from ui.app import create_app
+    from ui.server import create_app
 
     app = create_app(searcher, auth=("ann", "s3cret:x"), export_dir=tmp_path_factory.mktemp("exports"))
     with TestClient(app) as c:
@@ -97,7 +97,7 @@ def test_server_follows_a_rebuilt_index(tmp_path):
     from quarry.settings import Settings
     from search.live import LiveIndex
     from tests.conftest import CORPUS
-    from ui.app import create_app
+    from ui.server import create_app
 
     first = tmp_path / "one"
     first.mkdir()
@@ -113,7 +113,7 @@ def test_server_follows_a_rebuilt_index(tmp_path):
 
 
 def test_unexpected_failure_is_a_json_500_without_traceback(searcher, tmp_path):
-    from ui.app import create_app
+    from ui.server import create_app
 
     class Broken:
         doc_infos, chunks, index = searcher.doc_infos, searcher.chunks, searcher.index

@@ -1,0 +1,176 @@
+"""Write a new build: the chunk rows, their vectors (embedding only text not seen before), the BM25
+matrices, the FAISS index, the glossary and the manifest, into a temporary folder made current at the end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from indexer import glossary, lexical, store
+from indexer.hashing import parts_hash
+from indexer.process import ProcessedDoc
+from indexer.progress import Progress
+from indexer.summary import BuildSummary
+from indexer.views import bm25_texts, embed_text, meta_text
+from quarry import index_format as fmt
+from quarry.analysis import terms
+from quarry.embedders import Embedder, load_embedder
+from quarry.errors import QuarryError
+from quarry.records import Chunk, DocInfo
+from quarry.settings import Settings
+
+DEFAULT_DIM = 384  # only when there is no vector at all to take the dimension from
+
+
+def write_build(index: Path, settings: Settings, model_id: str, indexer_code: str, embedder: Embedder | None,
+                docs: dict[str, ProcessedDoc], reused: dict[str, dict[str, Any]], old_vectors: dict[str, np.ndarray],
+                summary: BuildSummary, report: Progress) -> BuildSummary:
+    """Write processed and reused documents as the new current build of `index`; fill in `summary`."""
+    t0 = time.perf_counter()
+    records, chunk_rows, infos = _assemble(model_id, docs, reused, summary)
+    summary.note_inferred(infos)
+    summary.chunks = len(chunk_rows)
+    info_by_id = {i.doc_id: i for i in infos}
+    vectors = _vectors(chunk_rows, info_by_id, old_vectors, settings, model_id, embedder, summary, report)
+
+    t_bm25 = time.perf_counter()
+    fields = {
+        "text": lexical.build_matrix([terms(t) for t in bm25_texts(chunk_rows)], settings.bm25_k1, settings.bm25_b),
+        "meta": lexical.build_matrix([terms(meta_text(info_by_id[r["doc_id"]])) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
+    }
+    summary.seconds["bm25"] = time.perf_counter() - t_bm25
+    t_faiss = time.perf_counter()
+    dense = _dense_index(vectors, settings)
+    summary.seconds["faiss"] = time.perf_counter() - t_faiss
+
+    t_write = time.perf_counter()
+    report.note("writing the index")
+    with _new_build(index) as folder:
+        _write_files(folder, records, chunk_rows, vectors, dense, fields)
+        manifest = {
+            "schema_version": fmt.SCHEMA_VERSION,
+            "quarry_version": __import__("quarry").__version__,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "model": {"spec": settings.model, "id": model_id, "dim": vectors.shape[1]},
+            "settings": {"chunking": settings.chunking(), "lexical": settings.lexical(), "indexer_code": indexer_code,
+                         "dense_index": type(dense).__name__},
+            "counts": {"documents": len(records), "sections": summary.sections, "chunks": len(chunk_rows)},
+            "documents": {r["doc_id"]: {"source": r["source"], "content_hash": r["content_hash"], "title": r["title"]}
+                          for r in records},
+        }
+        store.finish(index, folder, manifest)
+    summary.seconds["write"] = time.perf_counter() - t_write
+    summary.seconds["index"] = time.perf_counter() - t0 - sum(summary.seconds.get(k, 0) for k in ("embed", "bm25", "faiss", "write"))
+    return summary
+
+
+def _assemble(model_id: str, docs: dict[str, ProcessedDoc], reused: dict[str, dict[str, Any]],
+              summary: BuildSummary) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[DocInfo]]:
+    """Document records, chunk rows (new ones with their embed hash) and infos, in doc-id order; counts sections."""
+    records: list[dict[str, Any]] = []
+    chunk_rows: list[dict[str, Any]] = []
+    infos: list[DocInfo] = []
+    for doc_id in sorted(set(docs) | set(reused)):
+        if doc_id in docs:
+            d = docs[doc_id]
+            record = d.record()
+            info = d.info
+            rows = [{**c.to_dict(), "embed_hash": parts_hash(model_id, embed_text(info, c))} for c in d.chunks]
+        else:
+            rec = dict(reused[doc_id])
+            rows = rec.pop("chunks")
+            record = rec
+            info = DocInfo.from_dict(rec)
+        records.append(record)
+        infos.append(info)
+        chunk_rows.extend(rows)
+        summary.sections += sum(1 for s in record["sections"] if s["kind"] != "contents")
+    return records, chunk_rows, infos
+
+
+def _vectors(chunk_rows: list[dict[str, Any]], info_by_id: dict[str, DocInfo], old_vectors: dict[str, np.ndarray],
+             settings: Settings, model_id: str, embedder: Embedder | None, summary: BuildSummary,
+             report: Progress) -> np.ndarray:
+    """One vector per chunk row: reused by embed hash, or embedded now (each distinct text once)."""
+    todo = {}
+    for row in chunk_rows:
+        if row["embed_hash"] not in old_vectors and row["embed_hash"] not in todo:
+            todo[row["embed_hash"]] = embed_text(info_by_id[row["doc_id"]], Chunk.from_dict(row))
+    summary.reused_vectors = sum(1 for r in chunk_rows if r["embed_hash"] in old_vectors)
+    new_vectors: dict[str, np.ndarray] = {}
+    if todo:
+        t_embed = time.perf_counter()
+        model = embedder or load_embedder(settings.model, settings.device, settings.batch_size)
+        if model.model_id != model_id:
+            raise QuarryError(f"model id changed while indexing ({model_id} -> {model.model_id})")
+        keys = list(todo)
+        batch = max(settings.batch_size * 4, 64)  # small enough for a live rate and ETA
+        embedding = report.stage("embedding", len(keys), "chunk")
+        for start in range(0, len(keys), batch):
+            part = keys[start:start + batch]
+            for key, vec in zip(part, model.embed([todo[k] for k in part])):
+                new_vectors[key] = vec
+            embedding.advance(len(part))
+        embedding.close()
+        summary.embedded = len(todo)
+        summary.seconds["embed"] = time.perf_counter() - t_embed
+    known = new_vectors or old_vectors
+    dim = next(iter(known.values())).shape[0] if known else DEFAULT_DIM
+    vectors = np.zeros((len(chunk_rows), dim), dtype=np.float32)
+    for i, row in enumerate(chunk_rows):
+        h = row["embed_hash"]
+        vectors[i] = new_vectors[h] if h in new_vectors else old_vectors[h]
+    return vectors
+
+
+def _dense_index(vectors: np.ndarray, settings: Settings):
+    """Exact inner product up to settings.ann_threshold chunks, HNSW above it."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) > settings.ann_threshold:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+@contextmanager
+def _new_build(index: Path) -> Iterator[Path]:
+    """A new temporary build folder (see store.new_build_dir), removed if anything fails before it is current."""
+    folder = store.new_build_dir(index)
+    try:
+        yield folder
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise QuarryError(f"could not write the index ({e.strerror or e}); the previous index is unchanged") from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _write_files(folder: Path, records: list[dict[str, Any]], chunk_rows: list[dict[str, Any]], vectors: np.ndarray,
+                 dense, fields: dict[str, tuple]) -> None:
+    """Every file of a build but the manifest (store.finish checksums them into it)."""
+    import faiss
+
+    store.write_jsonl(folder / fmt.DOCUMENTS, records)
+    store.write_jsonl(folder / fmt.CHUNKS, chunk_rows)
+    store.save_array(folder / fmt.VECTORS, vectors)
+    faiss.write_index(dense, str(folder / fmt.DENSE))
+    for field, (vocab, data, indices, indptr) in fields.items():
+        names = fmt.bm25_files(field)
+        for name, array in zip(names, (data, indices, indptr)):
+            store.save_array(folder / name, array)
+        (folder / names[3]).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    acronyms = glossary.merge([glossary.extract(r["text"]) for r in records])
+    (folder / fmt.GLOSSARY).write_text(json.dumps(acronyms, ensure_ascii=False, indent=0), encoding="utf-8")
