@@ -15,7 +15,6 @@ from search import filters as filtering
 from search import fusion
 from search.backends.base import Backend
 from search.backends.local import LocalBackend
-from search.bm25 import BM25Retriever
 from search.dense import DenseRetriever
 from search.index import LoadedIndex, load
 from search.interpret import Interpretation, Interpreter
@@ -34,7 +33,6 @@ class Searcher:
         self._embedder = embedder
         self._dense: DenseRetriever | None = None
         self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
-        self.bm25 = BM25Retriever(index, settings.meta_weight)  # the local scorer (tests, parity checks)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
@@ -70,9 +68,6 @@ class Searcher:
         if len(cleaned) > self.settings.max_query_chars:
             raise UsageError(f"the query is {len(cleaned)} characters; the limit is {self.settings.max_query_chars}")
         return cleaned
-
-    def mask(self, filters: Mapping[str, list[str] | str] | None) -> np.ndarray | None:
-        return filtering.mask(filters, self.doc_infos, self.index.chunks)
 
     def allowed(self, filters: Mapping[str, list[str] | str] | None) -> set[str] | None:
         """The documents that pass the hard filters (None = all)."""

@@ -7,6 +7,7 @@ from rank_bm25 import BM25Okapi
 from indexer.build import bm25_texts
 from quarry.analysis import terms
 from search import open_index
+from search.bm25 import BM25Retriever
 
 QUERIES = [
     "how many children came into care",
@@ -24,7 +25,7 @@ def test_scores_match_rank_bm25_on_the_seed_corpus(hash_index):
     reference = BM25Okapi([terms(t) for t in bm25_texts([c.to_dict() for c in searcher.chunks])], k1=1.5, b=0.75)
     for query in QUERIES:
         expected = reference.get_scores(terms(query))
-        got = searcher.bm25.scores(query)
+        got = BM25Retriever(searcher.index, plain.meta_weight).scores(query)
         assert np.allclose(got, expected, rtol=1e-5, atol=1e-5), query
         hits = searcher.search(query, k=5, mode="bm25")
         assert [h.score for h in hits] == pytest.approx(sorted(expected, reverse=True)[:5], abs=1e-4)

@@ -3,6 +3,7 @@ import pytest
 
 from quarry.errors import UsageError
 from search import open_index
+from search.bm25 import BM25Retriever
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,8 @@ def test_meta_field_lifts_the_named_document(hash_index):
     plain = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=0.0))
     meta = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=1.0))
     query = "looked after children placements Cardiff"
-    text_only = plain.bm25.scores(query, meta_query=query)
-    with_meta = meta.bm25.scores(query, meta_query=query)
+    text_only = BM25Retriever(plain.index, plain.settings.meta_weight).scores(query, meta_query=query)
+    with_meta = BM25Retriever(meta.index, meta.settings.meta_weight).scores(query, meta_query=query)
     cardiff = np.array([c.doc_id == "ciw-cardiff-performance-review-2018-19" for c in meta.chunks])
     assert (with_meta[cardiff] > text_only[cardiff]).all()
     assert np.allclose(with_meta[~cardiff], text_only[~cardiff])
