@@ -246,7 +246,7 @@ def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None 
 
     clock = time.perf_counter()
     abstain_below = searcher.settings.abstain_below
-    free = Searcher(searcher.index, replace(searcher.settings, abstain_below=NO_THRESHOLD), searcher.dense.embedder,
+    free = Searcher(searcher.index, replace(searcher.settings, abstain_below=NO_THRESHOLD), searcher.embedder,
                     searcher.backend)
     rows, seconds = answer_rows(free, gold, k, progress)
     judged = at_threshold(rows, abstain_below)

@@ -22,7 +22,7 @@ def bench(searcher, questions: list[str], passes: int = 2) -> list[dict[str, flo
     from search import answer
 
     searcher.ask("warm up the model")
-    answer._VECTORS.clear()
+    searcher.embedder.clear()
     answer._sentences.cache_clear()
     answer._terms.cache_clear()
     out = []

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from bisect import bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
@@ -65,7 +63,6 @@ CLOSEST_PASSAGES = 3  # passages shown with an abstention
 LEXICAL_EXTRAS = 10  # BM25's top passages also read when fusion ranked them below k
 MAX_QUOTE_CHARS = 1000  # overlapping quotes merge into one up to this length
 NEXT_SENTENCE_CHARS = 600  # how far after a passage's last sentence its continuation is looked for
-VECTOR_CACHE = 20_000  # sentence vectors kept per process (a warm UI or harness re-reads the same passages)
 
 # Words that ask rather than say: never counted as content terms of a question.
 _ASKING = ("what which who whom whose when where why how is are was were do does did has have had can "
@@ -302,7 +299,7 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
     cands.sort(key=lambda c: -c.score)
     cands = cands[:MAX_EMBEDDED]
     if cands:
-        vectors = embed_cached(searcher.dense.embedder, [q.focused or q.text] + [_embedded(c) for c in cands])
+        vectors = searcher.embed([q.focused or q.text] + [_embedded(c) for c in cands])
         for c, v in zip(cands, vectors[1:]):
             c.vector = v
             c.cosine = float(v @ vectors[0])
@@ -316,31 +313,6 @@ def _embedded(c: Candidate) -> str:
     Adoption: The inspectors were of the opinion..."), which says what a bare sentence is about."""
     heading = c.hit.chunk.heading.strip()
     return f"{heading}: {_collapse(c.quote)}" if heading else _collapse(c.quote)
-
-
-_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
-
-
-def embed_cached(embedder, texts: list[str]) -> np.ndarray:
-    """Unit vectors for texts, reusing those already computed in this process (LRU of VECTOR_CACHE)."""
-    model = embedder.model_id
-    with _VECTORS_LOCK:
-        missing = [t for t in dict.fromkeys(texts) if (model, t) not in _VECTORS]
-    fresh = dict(zip(missing, embedder.embed(missing))) if missing else {}
-    with _VECTORS_LOCK:
-        for t, v in fresh.items():
-            _VECTORS[(model, t)] = v
-        out = []
-        for t in texts:
-            v = fresh.get(t)
-            if v is None:
-                v = _VECTORS[(model, t)]
-                _VECTORS.move_to_end((model, t))
-            out.append(v)
-        while len(_VECTORS) > VECTOR_CACHE:
-            _VECTORS.popitem(last=False)
-    return np.stack(out)
 
 
 def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most: int,

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from quarry.embedders import Embedder, load_embedder
+from quarry.embedders import Embedder, MemoEmbedder, load_embedder
 from quarry.errors import UsageError
 from quarry.records import Answer, Chunk, DocInfo, Hit
 from quarry.settings import Settings
@@ -15,7 +15,7 @@ from search import filters as filtering
 from search import fusion
 from search.backends.base import Backend
 from search.backends.local import LocalBackend
-from search.dense import DenseRetriever
+from search.dense import query_embedder
 from search.index import LoadedIndex, load
 from search.interpret import Interpretation, Interpreter
 
@@ -31,7 +31,7 @@ class Searcher:
         self.index = index
         self.settings = settings
         self._embedder = embedder
-        self._dense: DenseRetriever | None = None
+        self._memo: MemoEmbedder | None = None
         self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
@@ -41,14 +41,19 @@ class Searcher:
         self._reranker = None
 
     @property
-    def dense(self) -> DenseRetriever:
-        """Loaded on first use, so keyword-only searches never import torch."""
-        if self._dense is None:
+    def embedder(self) -> MemoEmbedder:
+        """The query model, loaded on first use (so keyword-only searches never import torch), checked
+        against the index's model and memoised: a query or sentence is embedded once per searcher."""
+        if self._memo is None:
             spec = self.settings.query_model or self.index.manifest["model"]["spec"]
-            embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size)
-            self._embedder = embedder
-            self._dense = DenseRetriever(self.index, embedder)
-        return self._dense
+            self._embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size)
+            self._memo = query_embedder(self.index.model_id, self._embedder)
+            self._embedder = self._memo  # handed on (search/live.py) so a new build keeps the vectors
+        return self._memo
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of texts by the query model (remembered: see `embedder`)."""
+        return self.embedder.embed(texts)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -100,7 +105,7 @@ class Searcher:
         n = max(k, self.settings.candidates)
         ranked: dict[str, list[tuple[int, float]]] = {}
         fuse = mode == "hybrid" or preferred is not None
-        vector = self.dense.embedder.embed([dense_query])[0] if mode in ("dense", "hybrid") else None
+        vector = self.embed([dense_query])[0] if mode in ("dense", "hybrid") else None
         if mode == "hybrid" and preferred is None and self.settings.fusion == "rrf":
             order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
             if order is not None:  # the store fused the two rankings itself (Milvus hybrid_search)

@@ -94,7 +94,7 @@ def test_hybrid_is_milvus_rrf_of_its_own_rankings(searchers):
     _, remote = searchers
     backend = remote.backend
     for q in QUERIES:
-        vector = remote.dense.embedder.embed([q])[0]
+        vector = remote.embed([q])[0]
         fused = backend.hybrid(q, vector, 10, 100, 60, None)
         expected = fusion.top(fusion.rrf([[r for r, _ in backend.lexical(q, 100, None)],
                                           [r for r, _ in backend.dense(vector, 100, None)]], 60), 10)
@@ -187,21 +187,6 @@ def test_cli_index_and_search_with_backend_milvus(tmp_path, milvus_uri, capsys, 
     assert "backend must be local or milvus" in capsys.readouterr().err
 
 
-class _Memo:
-    """The real embedder with a cache of the query vectors it has made."""
-
-    def __init__(self, embedder):
-        self.inner, self.model_id, self.count_tokens, self.cache = embedder, embedder.model_id, embedder.count_tokens, {}
-
-    def embed(self, texts):
-        import numpy as np
-
-        missing = [t for t in texts if t not in self.cache]
-        if missing:
-            self.cache.update(zip(missing, self.inner.embed(missing)))
-        return np.stack([self.cache[t] for t in texts])
-
-
 def _gold() -> list[dict]:
     with (ROOT / "eval" / "gold" / "seed.jsonl").open(encoding="utf-8") as f:
         return [q for q in map(json.loads, f) if q["answerable"]]
@@ -212,7 +197,7 @@ def test_parity_with_the_local_backend_on_the_seed_gold_questions(real_index, re
     """Real model: top passage agreement between local (FAISS + numpy BM25) and Milvus, per mode."""
     settings = replace(real_index, backend="milvus", milvus_uri=milvus_uri, milvus_collection="seed_real")
     sync(Path(real_index.index), settings)
-    embedder = _Memo(real_searcher.dense.embedder)  # each question embedded once for both backends and modes
+    embedder = real_searcher.embedder  # one MemoEmbedder: each question embedded once for both backends and modes
     local, remote = open_index(real_index.index, real_index, embedder), open_index(None, settings, embedder)
     gold = _gold()
     agree = {}
