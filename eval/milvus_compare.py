@@ -78,7 +78,7 @@ def seed(work: Path, embedder, rounds: int) -> dict:
             ranks = []
             for q in scored:
                 spans = [_collapse(a["span"]) for a in q["answers"]]
-                hits = s.search(q["question"], k=10, mode=mode)
+                hits = s.search(q["question"], k=10, mode=mode).hits
                 ranks.append(first_relevant([any(sp in _collapse(h.chunk.text) for sp in spans) for h in hits]))
             out["metrics"][f"{backend}/{mode}"] = {
                 "S@1": sum(r == 1 for r in ranks) / len(ranks), "S@5": sum(r is not None and r <= 5 for r in ranks) / len(ranks),
@@ -116,7 +116,7 @@ def cisi(work: Path, folder: Path, embedder) -> dict:
             nd, mrr, r100 = [], [], []
             for qid, relevant in qrels.items():
                 docs: list[str] = []
-                for h in s.search(queries[qid], k=300, mode=mode):  # a document scores as its best passage
+                for h in s.search(queries[qid], k=300, mode=mode).hits:  # a document scores as its best passage
                     if h.chunk.doc_id not in docs:
                         docs.append(h.chunk.doc_id)
                 flags = [d in relevant for d in docs]

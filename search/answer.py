@@ -116,9 +116,9 @@ def answer_question(searcher: "Searcher", question: str, k: int | None = None,
     k = s.answer_passages if k is None else k
     mode = mode or s.mode
     question = searcher.check(question, k, mode)
-    hits = searcher.search(question, k=k, mode=mode, filters=filters)
+    hits = searcher.search(question, k=k, mode=mode, filters=filters).hits
     if mode == "hybrid" and hits:
-        hits = with_lexical_extras(hits, searcher.search(question, k=LEXICAL_EXTRAS, mode="bm25", filters=filters))
+        hits = with_lexical_extras(hits, searcher.search(question, k=LEXICAL_EXTRAS, mode="bm25", filters=filters).hits)
     if reranker is not None:
         hits = rerank(question, hits, reranker)
     q = analyse(question, searcher)

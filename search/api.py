@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -21,6 +22,15 @@ from search.interpret import Interpretation, Interpreter
 
 MODES = ("hybrid", "bm25", "dense")
 PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents the query names
+
+
+@dataclass(frozen=True)
+class Results:
+    """One search's answer: the ranked passages, and the interpretation of the query that ranked them
+    (what it names: a soft preference, shown beside the hits), so no caller interprets again."""
+
+    hits: list[Hit]
+    interpretation: Interpretation
 
 
 class Searcher:
@@ -85,8 +95,9 @@ class Searcher:
         return self.interpreter.interpret(query)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               filters: Mapping[str, list[str] | str] | None = None) -> list[Hit]:
-        """Top-k cited passages for a query; filters are hard (keys ANDed, values ORed).
+               filters: Mapping[str, list[str] | str] | None = None) -> Results:
+        """Top-k cited passages for a query, with what the query was read as naming; filters are hard
+        (keys ANDed, values ORed).
 
         Authorities, years and document types named in the query are a soft preference: rankings
         restricted to the documents that match are fused with the unrestricted rankings (RRF), so a
@@ -95,10 +106,10 @@ class Searcher:
         k = self.settings.k if k is None else k
         mode = mode or self.settings.mode
         query = self.check(query, k, mode)
+        interp = self.interpret(query)
         allowed = self.allowed(filters)
         if allowed is not None and not allowed:
-            return []
-        interp = self.interpret(query)
+            return Results([], interp)
         lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
         dense_query = interp.expanded(query)
         preferred = self._preferred(interp, allowed)
@@ -109,7 +120,7 @@ class Searcher:
         if mode == "hybrid" and preferred is None and self.settings.fusion == "rrf":
             order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
             if order is not None:  # the store fused the two rankings itself (Milvus hybrid_search)
-                return self._hits(order, ranked)
+                return Results(self._hits(order, ranked), interp)
         if mode in ("bm25", "hybrid"):
             ranked["bm25"] = self.backend.lexical(lexical_query, n if fuse else k, allowed, meta_query=query)
             if preferred is not None:
@@ -129,7 +140,7 @@ class Searcher:
             if preferred is not None:
                 fused = {row: score + PREFERENCE_BONUS * (self.index.chunks[row].doc_id in preferred) for row, score in fused.items()}
             order = fusion.top(fused, k)
-        return self._hits(order, ranked)
+        return Results(self._hits(order, ranked), interp)
 
     def _preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
         """The documents the query names (within the hard filters), or None when that restricts nothing."""

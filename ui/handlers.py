@@ -137,12 +137,13 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
     if not req.query:
         return SearchView(req, status=render.empty_state())
     try:
-        hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
+        results = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
     except QuarryError as e:
         return SearchView(req, status=render.error_state(str(e)))
     except Exception:  # a bug or a broken disk: say so in the page, keep the traceback in the log
         log.exception("searching %r failed", req.query)
         return SearchView(req, status=render.error_state("something went wrong on the server (its log has the details)"))
+    hits = results.hits
     if not hits:
         return SearchView(req, status=render.no_results(req.query, bool(req.filters)))
     answer_html = ""
@@ -155,7 +156,7 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
             log.exception("answering %r failed", req.query)
             answer_html = render.error_state("the answer step failed (see the server log); the passages below are unaffected")
     contexts = [searcher.section_context(h.chunk) for h in hits]
-    interpreted = searcher.interpret(req.query).to_dict()
+    interpreted = results.interpretation.to_dict()
     preferring = {key: value for key, value in interpreted.items() if key != "acronyms"}
     return SearchView(req, status=render.status(req.query, len(hits), req.mode, req.k, req.filters, preferring),
                       answer=answer_html, cards=render.cards(hits, req.query, req.mode, contexts), hits=tuple(hits),
@@ -194,10 +195,10 @@ def search_json(searcher, req: SearchRequest) -> dict[str, Any]:
     """
     if not req.query:
         raise UsageError("the query is empty (pass q=...)")
-    hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
-    interpreted = searcher.interpret(req.query).to_dict()
+    results = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
+    interpreted = results.interpretation.to_dict()
     return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters, "interpreted": interpreted,
-            "hits": hits_json(hits, interpreted)}
+            "hits": hits_json(results.hits, interpreted)}
 
 
 def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:

@@ -114,8 +114,8 @@ def test_int8_query_model_searches_a_real_fp32_index(real_index, real_searcher):
 
     twin = open_index(real_index.index, real_index.with_(query_model=ONNX_MODEL))
     q = "how many children came into care"
-    fast = twin.search(q, k=10, mode="dense")
-    slow = real_searcher.search(q, k=10, mode="dense")
+    fast = twin.search(q, k=10, mode="dense").hits
+    slow = real_searcher.search(q, k=10, mode="dense").hits
     assert type(twin.embedder.inner).__name__ == "OnnxEmbedder"
     assert fast[0].chunk.chunk_id == slow[0].chunk.chunk_id
     assert len({h.chunk.chunk_id for h in fast} & {h.chunk.chunk_id for h in slow}) >= 8

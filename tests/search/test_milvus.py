@@ -71,22 +71,22 @@ def test_milvus_index_holds_the_same_records_as_the_local_one(milvus_hash, searc
 @pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
 def test_every_mode_answers_with_and_without_filters(searchers, mode):
     _, remote = searchers
-    hits = remote.search("children looked after", k=10, mode=mode)
+    hits = remote.search("children looked after", k=10, mode=mode).hits
     assert len(hits) == 10 and [h.rank for h in hits] == list(range(1, 11))
     assert len({h.doc.doc_id for h in hits}) >= 1
-    cardiff = remote.search("children looked after", k=10, mode=mode, filters={"authority": "Cardiff"})
+    cardiff = remote.search("children looked after", k=10, mode=mode, filters={"authority": "Cardiff"}).hits
     assert cardiff and all(h.doc.authority and "Cardiff" in h.doc.authority for h in cardiff)
-    one = remote.search("performance", k=5, mode=mode, filters={"doc": "ciw-wrexham-performance-review-2019-20"})
+    one = remote.search("performance", k=5, mode=mode, filters={"doc": "ciw-wrexham-performance-review-2019-20"}).hits
     assert one and {h.chunk.doc_id for h in one} == {"ciw-wrexham-performance-review-2019-20"}
-    both = remote.search("care", k=5, mode=mode, filters={"authority": "Cardiff", "year": "2009"})
+    both = remote.search("care", k=5, mode=mode, filters={"authority": "Cardiff", "year": "2009"}).hits
     assert both == []  # no Cardiff document from 2009: nothing, not an unfiltered ranking
 
 
 def test_dense_ranking_is_the_local_one(searchers):
     local, remote = searchers
     for q in QUERIES:
-        a = [h.chunk.chunk_id for h in local.search(q, k=10, mode="dense")]
-        b = [h.chunk.chunk_id for h in remote.search(q, k=10, mode="dense")]
+        a = [h.chunk.chunk_id for h in local.search(q, k=10, mode="dense").hits]
+        b = [h.chunk.chunk_id for h in remote.search(q, k=10, mode="dense").hits]
         assert a[0] == b[0] and len(set(a) & set(b)) >= 9, q
 
 
@@ -107,8 +107,8 @@ def test_lexical_agrees_mostly_with_local_bm25(searchers):
     local, remote = searchers
     overlap = []
     for q in QUERIES:
-        a = {h.chunk.chunk_id for h in local.search(q, k=10, mode="bm25")}
-        b = {h.chunk.chunk_id for h in remote.search(q, k=10, mode="bm25")}
+        a = {h.chunk.chunk_id for h in local.search(q, k=10, mode="bm25").hits}
+        b = {h.chunk.chunk_id for h in remote.search(q, k=10, mode="bm25").hits}
         overlap.append(len(a & b) / 10)
     assert sum(overlap) / len(overlap) >= 0.6, overlap
 
@@ -154,7 +154,7 @@ def test_incremental_sync_upserts_changed_and_deletes_removed_documents(tmp_path
                         output_fields=["chunk_id"])
     assert gone == []
     for mode in ("bm25", "hybrid"):
-        hits = remote.search("zanzibar quokka protocol", k=3, mode=mode)
+        hits = remote.search("zanzibar quokka protocol", k=3, mode=mode).hits
         assert "quokka" in hits[0].chunk.text, mode
 
 
@@ -202,8 +202,8 @@ def test_parity_with_the_local_backend_on_the_seed_gold_questions(real_index, re
     gold = _gold()
     agree = {}
     for mode in ("dense", "bm25", "hybrid"):
-        same = sum(local.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id
-                   == remote.search(q["question"], k=1, mode=mode)[0].chunk.chunk_id for q in gold)
+        same = sum(local.search(q["question"], k=1, mode=mode).hits[0].chunk.chunk_id
+                   == remote.search(q["question"], k=1, mode=mode).hits[0].chunk.chunk_id for q in gold)
         agree[mode] = same / len(gold)
     with capsys.disabled():
         print(f"\nmilvus parity, top passage agreement on {len(gold)} seed gold questions: "

@@ -12,7 +12,7 @@ def searcher(hash_index):
 
 
 def test_hybrid_hits_carry_breakdown_and_citation(searcher):
-    hits = searcher.search("MARAC Multi-Agency Risk Assessment Conference", k=5, mode="hybrid")
+    hits = searcher.search("MARAC Multi-Agency Risk Assessment Conference", k=5, mode="hybrid").hits
     assert len(hits) == 5
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert all(set(h.ranks) <= {"bm25", "dense"} and h.ranks for h in hits)
@@ -25,11 +25,11 @@ def test_hybrid_hits_carry_breakdown_and_citation(searcher):
 def test_filters_are_hard(searcher):
     for key, value, doc in [("authority", "Cardiff", "ciw-cardiff-performance-review-2018-19"),
                             ("doc", "ciw-wrexham-performance-review-2019-20", "ciw-wrexham-performance-review-2019-20")]:
-        hits = searcher.search("children's services", k=20, filters={key: [value]})
+        hits = searcher.search("children's services", k=20, filters={key: [value]}).hits
         assert hits and {h.chunk.doc_id for h in hits} == {doc}
-    hits = searcher.search("children's services", k=50, filters={"year": ["2010"]})
+    hits = searcher.search("children's services", k=50, filters={"year": ["2010"]}).hits
     assert {h.chunk.doc_id for h in hits} == {"wrexham-social-services-annual-report-2009-10"}
-    assert searcher.search("children", k=5, filters={"type": ["annual report"], "authority": ["Cardiff"]}) == []
+    assert searcher.search("children", k=5, filters={"type": ["annual report"], "authority": ["Cardiff"]}).hits == []
 
 
 def test_bad_input_is_a_usage_error(searcher):
@@ -41,7 +41,7 @@ def test_bad_input_is_a_usage_error(searcher):
 
 
 def test_section_context_contains_the_chunk(searcher):
-    hit = searcher.search("Fostering and Adoption inspection", k=1, mode="bm25")[0]
+    hit = searcher.search("Fostering and Adoption inspection", k=1, mode="bm25").hits[0]
     context, start, end = searcher.section_context(hit.chunk)
     assert context[start:end] == hit.chunk.text
 

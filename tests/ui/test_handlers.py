@@ -124,7 +124,7 @@ def test_api_json_is_the_cli_contract(searcher):
     data = handlers.search_json(searcher, req)
     named = {"authority": "Cardiff City Council"}
     assert data["interpreted"] == named
-    assert data["hits"] == [{**h.to_dict(), "interpreted": named} for h in searcher.search(req.query, k=3, mode="bm25")]
+    assert data["hits"] == [{**h.to_dict(), "interpreted": named} for h in searcher.search(req.query, k=3, mode="bm25").hits]
     with pytest.raises(UsageError):
         handlers.search_json(searcher, SearchRequest(""))
     assert handlers.ask_json(searcher, req) == searcher.ask(req.query, k=3, filters=None).to_dict()
