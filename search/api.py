@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -10,7 +11,7 @@ import numpy as np
 
 from quarry.embedders import Embedder, MemoEmbedder, load_embedder
 from quarry.errors import UsageError
-from quarry.records import Answer, Chunk, DocInfo, Hit
+from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import filters as filtering
 from search import fusion
@@ -48,7 +49,6 @@ class Searcher:
         self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
         self.interpreter = Interpreter(self.doc_infos, index.glossary)
         self._df: dict[str, int] | None = None
-        self._reranker = None
 
     @property
     def embedder(self) -> MemoEmbedder:
@@ -155,16 +155,6 @@ class Searcher:
             return None
         return preferred
 
-    def ask(self, question: str, k: int | None = None, filters: Mapping[str, list[str] | str] | None = None,
-            mode: str | None = None) -> Answer:
-        """An extractive answer with verified citations from the top-k passages, or an abstention."""
-        from search.answer import answer_question
-        from search.rerank import load_reranker
-
-        if self.settings.reranker and self._reranker is None:
-            self._reranker = load_reranker(self.settings.reranker, self.settings.device)
-        return answer_question(self, question, k=k, filters=filters, mode=mode, reranker=self._reranker)
-
     def _hits(self, order: list[tuple[int, float]], ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)}
                      for name, items in ranked.items() if not name.endswith("_preferred")}
@@ -190,6 +180,14 @@ class Searcher:
 
     def source_text(self, doc_id: str) -> str:
         return self.index.docs[doc_id].text
+
+    def page_at(self, doc_id: str, offset: int) -> int | None:
+        """The page holding a document offset, when the document has page marks."""
+        marks = self.index.docs[doc_id].page_marks
+        if not marks:
+            return None
+        i = bisect_right([m[0] for m in marks], offset) - 1
+        return int(marks[max(i, 0)][1])
 
     @property
     def document_frequency(self) -> Mapping[str, int]:

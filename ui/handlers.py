@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from quarry.errors import QuarryError, UsageError
 from quarry.records import Answer, DocInfo, Hit
+from search.answer import ask
 from search.api import hits_json
 from ui import render
 
@@ -129,7 +130,7 @@ def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10
 
 
 def _answer(searcher, req: SearchRequest) -> Answer:
-    return searcher.ask(req.query, k=req.k, filters=req.filters or None)
+    return ask(searcher, req.query, k=req.k, filters=req.filters or None)
 
 
 def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> SearchView:

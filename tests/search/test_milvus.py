@@ -18,6 +18,7 @@ from indexer.milvus_sync import sync  # noqa: E402
 from quarry.errors import IndexMissing  # noqa: E402
 from quarry.settings import Settings  # noqa: E402
 from search import fusion, open_index  # noqa: E402
+from search.answer import ask  # noqa: E402
 from search.backends import milvus as mv  # noqa: E402
 from tests.conftest import CORPUS, ROOT  # noqa: E402
 
@@ -118,7 +119,7 @@ def test_ask_over_milvus_quotes_verified_sentences_like_the_local_index(searcher
     assert remote.index.lexical == {}  # no term matrix here: document frequencies come from the passages
     assert remote.document_frequency["foster"] == local.document_frequency["foster"] > 0
     question = "How many foster carers were approved by Wrexham?"
-    answer = remote.ask(question)
+    answer = ask(remote, question)
     assert answer.citations or answer.abstained
     for c in answer.citations:  # every quote is the stored text at its span
         assert remote.source_text(c.hit.chunk.doc_id)[c.char_start:c.char_end] == c.quote
