@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -159,22 +159,24 @@ def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
     return out
 
 
-def answer_rows(searcher, gold: Iterable[Any], k: int | None = None,
-                progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[float]]:
+def answer_rows(searcher, gold: Iterable[Any], k: int | None = None, progress: Progress | None = None,
+                abstain_below: float | None = None) -> tuple[list[dict[str, Any]], list[float]]:
     """Ask every question once with `searcher` and judge it: per-question rows and seconds per answer.
 
     Each row also keeps the question (as `shown`), the answer given and the expected text, for the misses.
+    `abstain_below` overrides the searcher's setting for these questions (None keeps it).
     """
     from eval.harness import _say
+    from search.answer import ask
 
     rows, seconds = [], []
     gold = [as_row(g) for g in gold]
     if gold:
-        searcher.ask(question_text(gold[0]), k=k)  # warm up (model load) outside the timings
+        ask(searcher, question_text(gold[0]), k=k, abstain_below=abstain_below)  # warm up (model load) outside the timings
     for n, row in enumerate(gold, start=1):
         asked = question_text(row)
         start = time.perf_counter()
-        answer = searcher.ask(asked, k=k)
+        answer = ask(searcher, asked, k=k, abstain_below=abstain_below)
         seconds.append(time.perf_counter() - start)
         rows.append({**judge(row, answer, searcher.source_text), "question": shown(row), "answer": answer.answer,
                      "expected": expected(row)})
@@ -242,13 +244,9 @@ def misses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None = None, index: dict[str, Any] | None = None,
                      progress: Progress | None = None) -> AnswerResult:
     """Ask the questions once with no threshold and judge them at the searcher's configured `abstain_below`."""
-    from search.api import Searcher
-
     clock = time.perf_counter()
     abstain_below = searcher.settings.abstain_below
-    free = Searcher(searcher.index, replace(searcher.settings, abstain_below=NO_THRESHOLD), searcher.dense.embedder,
-                    searcher.backend)
-    rows, seconds = answer_rows(free, gold, k, progress)
+    rows, seconds = answer_rows(searcher, gold, k, progress, abstain_below=NO_THRESHOLD)
     judged = at_threshold(rows, abstain_below)
     found = misses(judged)
     return AnswerResult(dataset=dataset, questions=len(rows),

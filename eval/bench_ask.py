@@ -18,19 +18,20 @@ import numpy as np
 
 
 def bench(searcher, questions: list[str], passes: int = 2) -> list[dict[str, float]]:
-    """p50/p95/max milliseconds per pass of `searcher.ask` over the questions."""
-    from search import answer
+    """p50/p95/max milliseconds per pass of `ask(searcher, question)` over the questions."""
+    from search.answer import ask
+    from search.answer_candidates import passage_sentences, term_set
 
-    searcher.ask("warm up the model")
-    answer._VECTORS.clear()
-    answer._sentences.cache_clear()
-    answer._terms.cache_clear()
+    ask(searcher, "warm up the model")
+    searcher.embedder.clear()
+    passage_sentences.cache_clear()
+    term_set.cache_clear()
     out = []
     for n in range(1, passes + 1):
         ms = []
         for q in questions:
             start = time.perf_counter()
-            searcher.ask(q)
+            ask(searcher, q)
             ms.append((time.perf_counter() - start) * 1000)
         out.append({"pass": n, "questions": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 1),
                     "p95_ms": round(float(np.percentile(ms, 95)), 1), "max_ms": round(max(ms), 1)})

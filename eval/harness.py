@@ -79,11 +79,11 @@ def ranked_hits(searcher, query: str, mode: str, depth: int) -> list[Hit]:
     single retriever's top `candidates` are the head of its deeper list.
     """
     first = depth if mode != "hybrid" else min(depth, searcher.settings.candidates)
-    hits = searcher.search(query, k=first, mode=mode)
+    hits = searcher.search(query, k=first, mode=mode).hits
     if depth <= first or len(hits) < first:
         return hits
     seen = {h.chunk.chunk_id for h in hits}
-    more = [h for h in searcher.search(query, k=depth, mode=mode) if h.chunk.chunk_id not in seen]
+    more = [h for h in searcher.search(query, k=depth, mode=mode).hits if h.chunk.chunk_id not in seen]
     return hits + more
 
 

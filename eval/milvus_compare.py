@@ -66,7 +66,7 @@ def seed(work: Path, embedder, rounds: int) -> dict:
     out: dict = {"metrics": {}, "latency_ms": {}, "queries": len(scored)}
     for backend, s in searchers.items():
         for mode in MODES:
-            rankings = {q.id: [h.chunk.chunk_id for h in s.search(q.question, k=10, mode=mode)] for q in scored}
+            rankings = {q.id: [h.chunk.chunk_id for h in s.search(q.question, k=10, mode=mode).hits] for q in scored}
             out["metrics"][f"{backend}/{mode}"] = mean_scores(qrels, rankings, SEED_METRICS, len(scored))
     for backend, s in searchers.items():  # latency: every seed question, `rounds` times, vectors cached
         for mode in MODES:
@@ -90,7 +90,7 @@ def cisi(work: Path, folder: Path, embedder) -> dict:
     out: dict = {"metrics": {}, "queries": len(data.qrels)}
     for backend, s in searchers.items():
         for mode in MODES:  # a document scores as its best passage
-            rankings = {qid: doc_ranking(s.search(data.queries[qid], k=300, mode=mode), 300) for qid in data.qrels}
+            rankings = {qid: doc_ranking(s.search(data.queries[qid], k=300, mode=mode).hits, 300) for qid in data.qrels}
             out["metrics"][f"{backend}/{mode}"] = mean_scores(data.qrels, rankings, CISI_METRICS, len(data.qrels))
     return out
 

@@ -289,6 +289,11 @@ class MemoEmbedder:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def clear(self) -> None:
+        """Forget every vector (benchmarks time a cold memo with the model already loaded)."""
+        with self._lock:
+            self._vectors.clear()
+
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

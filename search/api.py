@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from quarry.embedders import Embedder, load_embedder
+from quarry.embedders import Embedder, MemoEmbedder, load_embedder
 from quarry.errors import UsageError
-from quarry.records import Answer, Chunk, DocInfo, Hit
+from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import MODES, Settings
 from search import filters as filtering
 from search import fusion
 from search.backends.base import Backend
 from search.backends.local import LocalBackend
-from search.bm25 import BM25Retriever
-from search.dense import DenseRetriever
+from search.dense import query_embedder
 from search.index import LoadedIndex, load
 from search.interpret import Interpretation, Interpreter
 
 PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents the query names
+
+
+@dataclass(frozen=True)
+class Results:
+    """One search's answer: the ranked passages, and the interpretation of the query that ranked them
+    (what it names: a soft preference, shown beside the hits), so no caller interprets again."""
+
+    hits: list[Hit]
+    interpretation: Interpretation
 
 
 class Searcher:
@@ -31,25 +41,28 @@ class Searcher:
         self.index = index
         self.settings = settings
         self._embedder = embedder
-        self._dense: DenseRetriever | None = None
+        self._memo: MemoEmbedder | None = None
         self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
-        self.bm25 = BM25Retriever(index, settings.meta_weight)  # the local scorer (tests, parity checks)
         self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
         self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
         self.interpreter = Interpreter(self.doc_infos, index.glossary)
         self._df: dict[str, int] | None = None
-        self._reranker = None
 
     @property
-    def dense(self) -> DenseRetriever:
-        """Loaded on first use, so keyword-only searches never import torch."""
-        if self._dense is None:
+    def embedder(self) -> MemoEmbedder:
+        """The query model, loaded on first use (so keyword-only searches never import torch), checked
+        against the index's model and memoised: a query or sentence is embedded once per searcher."""
+        if self._memo is None:
             spec = self.settings.query_model or self.index.manifest["model"]["spec"]
-            embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size)
-            self._embedder = embedder
-            self._dense = DenseRetriever(self.index, embedder)
-        return self._dense
+            self._embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size)
+            self._memo = query_embedder(self.index.model_id, self._embedder)
+            self._embedder = self._memo  # handed on (search/live.py) so a new build keeps the vectors
+        return self._memo
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of texts by the query model (remembered: see `embedder`)."""
+        return self.embedder.embed(texts)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -70,9 +83,6 @@ class Searcher:
             raise UsageError(f"the query is {len(cleaned)} characters; the limit is {self.settings.max_query_chars}")
         return cleaned
 
-    def mask(self, filters: Mapping[str, list[str] | str] | None) -> np.ndarray | None:
-        return filtering.mask(filters, self.doc_infos, self.index.chunks)
-
     def allowed(self, filters: Mapping[str, list[str] | str] | None) -> set[str] | None:
         """The documents that pass the hard filters (None = all)."""
         return filtering.allowed_docs(filters, self.doc_infos)
@@ -84,8 +94,9 @@ class Searcher:
         return self.interpreter.interpret(query)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               filters: Mapping[str, list[str] | str] | None = None) -> list[Hit]:
-        """Top-k cited passages for a query; filters are hard (keys ANDed, values ORed).
+               filters: Mapping[str, list[str] | str] | None = None) -> Results:
+        """Top-k cited passages for a query, with what the query was read as naming; filters are hard
+        (keys ANDed, values ORed).
 
         Authorities, years and document types named in the query are a soft preference: rankings
         restricted to the documents that match are fused with the unrestricted rankings (RRF), so a
@@ -94,21 +105,21 @@ class Searcher:
         k = self.settings.k if k is None else k
         mode = mode or self.settings.mode
         query = self.check(query, k, mode)
+        interp = self.interpret(query)
         allowed = self.allowed(filters)
         if allowed is not None and not allowed:
-            return []
-        interp = self.interpret(query)
+            return Results([], interp)
         lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
         dense_query = interp.expanded(query)
         preferred = self._preferred(interp, allowed)
         n = max(k, self.settings.candidates)
         ranked: dict[str, list[tuple[int, float]]] = {}
         fuse = mode == "hybrid" or preferred is not None
-        vector = self.dense.embedder.embed([dense_query])[0] if mode in ("dense", "hybrid") else None
+        vector = self.embed([dense_query])[0] if mode in ("dense", "hybrid") else None
         if mode == "hybrid" and preferred is None and self.settings.fusion == "rrf":
             order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
             if order is not None:  # the store fused the two rankings itself (Milvus hybrid_search)
-                return self._hits(order, ranked)
+                return Results(self._hits(order, ranked), interp)
         if mode in ("bm25", "hybrid"):
             ranked["bm25"] = self.backend.lexical(lexical_query, n if fuse else k, allowed, meta_query=query)
             if preferred is not None:
@@ -128,7 +139,7 @@ class Searcher:
             if preferred is not None:
                 fused = {row: score + PREFERENCE_BONUS * (self.index.chunks[row].doc_id in preferred) for row, score in fused.items()}
             order = fusion.top(fused, k)
-        return self._hits(order, ranked)
+        return Results(self._hits(order, ranked), interp)
 
     def _preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
         """The documents the query names (within the hard filters), or None when that restricts nothing."""
@@ -142,16 +153,6 @@ class Searcher:
         if not preferred or preferred == scope:
             return None
         return preferred
-
-    def ask(self, question: str, k: int | None = None, filters: Mapping[str, list[str] | str] | None = None,
-            mode: str | None = None) -> Answer:
-        """An extractive answer with verified citations from the top-k passages, or an abstention."""
-        from search.answer import answer_question
-        from search.rerank import load_reranker
-
-        if self.settings.reranker and self._reranker is None:
-            self._reranker = load_reranker(self.settings.reranker, self.settings.device)
-        return answer_question(self, question, k=k, filters=filters, mode=mode, reranker=self._reranker)
 
     def _hits(self, order: list[tuple[int, float]], ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)}
@@ -178,6 +179,14 @@ class Searcher:
 
     def source_text(self, doc_id: str) -> str:
         return self.index.docs[doc_id].text
+
+    def page_at(self, doc_id: str, offset: int) -> int | None:
+        """The page holding a document offset, when the document has page marks."""
+        marks = self.index.docs[doc_id].page_marks
+        if not marks:
+            return None
+        i = bisect_right([m[0] for m in marks], offset) - 1
+        return int(marks[max(i, 0)][1])
 
     @property
     def document_frequency(self) -> Mapping[str, int]:

@@ -1,14 +1,12 @@
-"""Hard filters by document, local authority, year and document type -> a document set (or chunk mask)."""
+"""Hard filters by document, local authority, year and document type -> a document set."""
 
 from __future__ import annotations
 
 import re
 from typing import Iterable, Mapping
 
-import numpy as np
-
 from quarry.errors import UsageError
-from quarry.records import Chunk, DocInfo
+from quarry.records import DocInfo
 
 KEYS = {
     "doc": "doc", "doc_id": "doc", "document": "doc",
@@ -62,15 +60,3 @@ def allowed_docs(filters: Mapping[str, list[str] | str] | None, docs: Mapping[st
         vals = [values] if isinstance(values, str) else list(values)
         allowed &= {d for d, info in docs.items() if _matches(info, key, vals)}
     return allowed
-
-
-def rows_of(allowed: set[str] | None, chunks: list[Chunk]) -> np.ndarray | None:
-    """A document set as a boolean chunk mask (None stays None)."""
-    if allowed is None:
-        return None
-    return np.fromiter((c.doc_id in allowed for c in chunks), dtype=bool, count=len(chunks))
-
-
-def mask(filters: Mapping[str, list[str] | str] | None, docs: Mapping[str, DocInfo], chunks: list[Chunk]) -> np.ndarray | None:
-    """Which chunks pass every filter (keys ANDed, repeated values ORed); None when unfiltered."""
-    return rows_of(allowed_docs(filters, docs), chunks)

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from quarry.errors import QuarryError, UsageError
 from quarry.records import Answer, DocInfo, Hit
+from search.answer import ask
 from search.api import hits_json
 from ui import render
 
@@ -129,7 +130,7 @@ def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10
 
 
 def _answer(searcher, req: SearchRequest) -> Answer:
-    return searcher.ask(req.query, k=req.k, filters=req.filters or None)
+    return ask(searcher, req.query, k=req.k, filters=req.filters or None)
 
 
 def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> SearchView:
@@ -137,12 +138,13 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
     if not req.query:
         return SearchView(req, status=render.empty_state())
     try:
-        hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
+        results = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
     except QuarryError as e:
         return SearchView(req, status=render.error_state(str(e)))
     except Exception:  # a bug or a broken disk: say so in the page, keep the traceback in the log
         log.exception("searching %r failed", req.query)
         return SearchView(req, status=render.error_state("something went wrong on the server (its log has the details)"))
+    hits = results.hits
     if not hits:
         return SearchView(req, status=render.no_results(req.query, bool(req.filters)))
     answer_html = ""
@@ -155,7 +157,7 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
             log.exception("answering %r failed", req.query)
             answer_html = render.error_state("the answer step failed (see the server log); the passages below are unaffected")
     contexts = [searcher.section_context(h.chunk) for h in hits]
-    interpreted = searcher.interpret(req.query).to_dict()
+    interpreted = results.interpretation.to_dict()
     preferring = {key: value for key, value in interpreted.items() if key != "acronyms"}
     return SearchView(req, status=render.status(req.query, len(hits), req.mode, req.k, req.filters, preferring),
                       answer=answer_html, cards=render.cards(hits, req.query, req.mode, contexts), hits=tuple(hits),
@@ -194,10 +196,10 @@ def search_json(searcher, req: SearchRequest) -> dict[str, Any]:
     """
     if not req.query:
         raise UsageError("the query is empty (pass q=...)")
-    hits = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
-    interpreted = searcher.interpret(req.query).to_dict()
+    results = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
+    interpreted = results.interpretation.to_dict()
     return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters, "interpreted": interpreted,
-            "hits": hits_json(hits, interpreted)}
+            "hits": hits_json(results.hits, interpreted)}
 
 
 def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:

@@ -103,7 +103,9 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
 def warm_up(searcher) -> None:
     """Load the embedder (and the answer step) now, so the first person's search is not the slow one."""
     searcher.search("children in care", k=1, mode="hybrid")
-    searcher.ask("children in care", k=1)
+    from search.answer import ask
+
+    ask(searcher, "children in care", k=1)
 
 
 def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None) -> None:

@@ -21,11 +21,12 @@ def register(sub) -> None:
 
 def run(args, settings) -> int:
     from search import filters
+    from search.answer import ask
     from search.api import open_index
 
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
-    answer = searcher.ask(args.question, filters=wanted)
+    answer = ask(searcher, args.question, filters=wanted)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0

@@ -21,8 +21,8 @@ def run(args, settings) -> int:
 
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
-    hits = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
-    interpreted = searcher.interpret(args.query).to_dict()
+    results = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
+    hits, interpreted = results.hits, results.interpretation.to_dict()
     if args.json:
         for line in hits_json(hits, interpreted):
             print(json.dumps(line, ensure_ascii=False))

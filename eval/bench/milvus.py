@@ -32,6 +32,7 @@ def latency_rows(index_dir: Path, size: int, workdir: Path, settings: Settings, 
     searcher = open_index(None, remote, embedder)
     rows = []
     for mode in MODES:
+        searcher.embedder.clear()  # each mode pays for its own query vectors, as on the local backend
         stats = latency.percentiles(latency.time_each(lambda q, m=mode: searcher.search(q, k=10, mode=m), queries))
         rows.append({"kind": "latency", "engine": "milvus-lite", "size": size, "chunks": len(searcher.chunks), "mode": mode,
                      **stats, "vs_local": stats["p50_ms"] / local_p50[mode] if local_p50.get(mode) else None,

@@ -81,7 +81,7 @@ def test_non_utf8_text_is_decoded_and_noted(tmp_path, capsys):
     assert code == 0 and "note: " in out and "cp1252 minutes.txt: decoded as cp1252" in out
     assert indexed_sources(settings) == GOOD | {"cp1252 minutes.txt"}
     searcher = open_index(settings.index, settings)
-    (hit,) = [h for h in searcher.search("café budget", k=5, mode="bm25") if "cp1252" in h.doc.source]
+    (hit,) = [h for h in searcher.search("café budget", k=5, mode="bm25").hits if "cp1252" in h.doc.source]
     assert "café meeting: the budget rose to £5m – “approved”" in hit.chunk.text
 
 

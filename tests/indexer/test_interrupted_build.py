@@ -27,7 +27,7 @@ QUERY = "How many children came into care in Wrexham?"
 def snapshot(settings: Settings) -> tuple[Path, list[str]]:
     """The current build folder and the chunk ids a query returns from it."""
     searcher = open_index(settings.index, settings)
-    return fmt.build_dir(Path(settings.index)), [h.chunk.chunk_id for h in searcher.search(QUERY, k=5, mode="bm25")]
+    return fmt.build_dir(Path(settings.index)), [h.chunk.chunk_id for h in searcher.search(QUERY, k=5, mode="bm25").hits]
 
 
 def wait_for(proc: subprocess.Popen, marker: str, stream: str = "stderr", timeout: float = 600) -> str:

@@ -161,7 +161,7 @@ def test_real_model_answers_from_the_right_page(tmp_path):
     searcher = open_index(settings.index, settings)
     question = "Are 16 and 17 year olds in unregistered children's homes overseen by senior managers?"
     for mode in ("dense", "hybrid"):
-        hits = searcher.search(question, k=5, mode=mode)
+        hits = searcher.search(question, k=5, mode=mode).hits
         hit = next(h for h in hits if find(KNOWN[0][1], h.chunk.text))
         assert hit.rank <= 3, mode
         assert hit.doc.authority == "Birmingham" and hit.doc.published == "2021-12-01"
@@ -172,7 +172,7 @@ def test_real_model_answers_from_the_right_page(tmp_path):
 def test_search_hit_cites_the_printed_page(pdf_index, pdf, sentence, page):
     settings, _ = pdf_index
     searcher = open_index(settings.index, settings)
-    hits = searcher.search(sentence, k=3, mode="bm25")
+    hits = searcher.search(sentence, k=3, mode="bm25").hits
     top = hits[0]
     assert find(sentence, top.chunk.text)
     assert top.chunk.page_start <= page <= top.chunk.page_end

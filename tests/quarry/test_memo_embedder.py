@@ -40,3 +40,10 @@ def test_a_lazy_inner_model_is_loaded_on_first_embed_only():
     assert memo.model_id == "hash-384" and loads == []
     memo.embed(["x"]), memo.embed(["x"])
     assert loads == [1] and memo.embed([]).shape == (0, 384)
+
+
+def test_clear_forgets_every_vector():
+    inner = Counting()
+    memo = MemoEmbedder(inner)
+    memo.embed(["x"]), memo.clear(), memo.embed(["x"])
+    assert inner.seen == ["x", "x"] and len(memo) == 1

@@ -44,7 +44,7 @@ def searcher(hash_index):
        mode=st.sampled_from(["hybrid", "bm25", "dense", "nonsense"]))
 def test_search_gives_hits_or_a_clear_error(searcher, query, k, mode):
     try:
-        hits = searcher.search(query, k=k, mode=mode)
+        hits = searcher.search(query, k=k, mode=mode).hits
     except QuarryError as e:
         assert str(e) and "\n" not in str(e)
         return
@@ -63,7 +63,7 @@ def test_filter_parsing_never_crashes(pairs):
 
 
 def test_path_traversal_in_filters_is_just_a_value_that_matches_nothing(searcher):
-    assert searcher.search("care", k=5, filters={"doc": ["../../etc/passwd"]}) == []
+    assert searcher.search("care", k=5, filters={"doc": ["../../etc/passwd"]}).hits == []
     assert searcher.chunk("../../etc/passwd") is None
 
 

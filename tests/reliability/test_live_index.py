@@ -25,7 +25,7 @@ def test_readers_switch_only_to_complete_builds(tmp_path, hash_index):
         while not stop.is_set():
             try:
                 searcher = live.current()
-                hits = searcher.search("new appendix about advocacy for carers", k=5)
+                hits = searcher.search("new appendix about advocacy for carers", k=5).hits
                 seen_sizes.add(len(searcher.chunks))
                 assert all(searcher.source_text(h.chunk.doc_id)[h.chunk.char_start:h.chunk.char_end] == h.chunk.text for h in hits)
             except BaseException as e:  # noqa: BLE001 - any failure is the test's finding

@@ -11,7 +11,8 @@ from indexer.build import Source, build_from_sources
 from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import open_index
-from search.answer import ABSTAIN_TEXT, candidates_from, heading_like, with_lexical_extras
+from search.answer import ABSTAIN_TEXT, ask, with_lexical_extras
+from search.answer_candidates import candidates_from, heading_like
 from search.verify import CitationMismatch
 
 CARDIFF = """Fostering
@@ -57,7 +58,7 @@ def _collapse(text: str) -> str:
 
 
 def test_answer_quotes_verified_sentences_with_markers(tiny):
-    answer = tiny.ask("How many new foster carers did Cardiff recruit?")
+    answer = ask(tiny, "How many new foster carers did Cardiff recruit?")
     assert not answer.abstained
     assert answer.citations and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     first = answer.citations[0]
@@ -78,13 +79,13 @@ def test_answer_quotes_verified_sentences_with_markers(tiny):
     ("What was the average caseload of social workers in Cardiff in December 2018?", "was 19 in December 2018"),
 ])
 def test_questions_about_figures_are_answered_with_the_figure(tiny, question, figure):
-    answer = tiny.ask(question)
+    answer = ask(tiny, question)
     assert not answer.abstained, answer.interpreted
     assert figure in answer.citations[0].quote
 
 
 def test_the_same_finding_in_two_documents_is_cited_from_each(tiny):
-    answer = tiny.ask("How did foster carers rate the support they receive from the fostering team?")
+    answer = ask(tiny, "How did foster carers rate the support they receive from the fostering team?")
     assert not answer.abstained
     docs = [c.hit.chunk.doc_id for c in answer.citations]
     assert {"cardiff-letter", "wrexham-letter"} <= set(docs)
@@ -99,7 +100,7 @@ def test_the_same_finding_in_two_documents_is_cited_from_each(tiny):
     ("How many foster carers did Wrexham recruit in 2018-19?", "2018/2019"),
 ])
 def test_abstains_when_no_evidence_matches_what_the_question_names(tiny, question, missing):
-    answer = tiny.ask(question)
+    answer = ask(tiny, question)
     assert answer.abstained
     assert answer.answer == ABSTAIN_TEXT
     assert answer.citations == ()
@@ -108,24 +109,36 @@ def test_abstains_when_no_evidence_matches_what_the_question_names(tiny, questio
 
 
 def test_abstains_when_a_count_question_finds_no_count(tiny):
-    answer = tiny.ask("How many deprivation of liberty applications did Wrexham receive?")
+    answer = ask(tiny, "How many deprivation of liberty applications did Wrexham receive?")
     assert answer.abstained and "a count" in answer.interpreted["reason"]
 
 
 def test_weak_evidence_under_the_threshold_abstains(tiny):
     strict = open_index(tiny.settings.index, tiny.settings.with_(abstain_below=9.0))
-    answer = strict.ask("How many new foster carers did Cardiff recruit?")
+    answer = ask(strict, "How many new foster carers did Cardiff recruit?")
     assert answer.abstained and "under 9.0" in answer.interpreted["reason"]
     assert answer.interpreted["confidence"] < 9.0
+    once = ask(tiny, "How many new foster carers did Cardiff recruit?", abstain_below=9.0)  # for one call only
+    assert once == answer and not ask(tiny, "How many new foster carers did Cardiff recruit?").abstained
 
 
 def test_checks_can_be_turned_off(tiny):
     loose = open_index(tiny.settings.index, tiny.settings.with_(answer_checks=False))
-    assert not loose.ask("How many new foster carers did Swansea recruit?").abstained
+    assert not ask(loose, "How many new foster carers did Swansea recruit?").abstained
+    once = ask(tiny, "How many new foster carers did Swansea recruit?", checks=False)
+    assert once == ask(loose, "How many new foster carers did Swansea recruit?")
+    assert ask(tiny, "How many new foster carers did Swansea recruit?").abstained
+
+
+def test_sentences_per_call_match_the_setting(tiny):
+    one = open_index(tiny.settings.index, tiny.settings.with_(answer_sentences=1))
+    question = "How did foster carers rate the support they receive from the fostering team?"
+    assert len(ask(tiny, question).citations) > 1
+    assert ask(tiny, question, sentences=1) == ask(one, question) and len(ask(one, question).citations) == 1
 
 
 def test_json_contract(tiny):
-    d = tiny.ask("How many new foster carers did Cardiff recruit?").to_dict()
+    d = ask(tiny, "How many new foster carers did Cardiff recruit?").to_dict()
     assert {"question", "answer", "abstained", "citations", "passages"} <= set(d)
     for c in d["citations"]:
         assert {"n", "chunk_id", "doc_id", "title", "citation", "quote", "char_start", "char_end", "page"} <= set(c)
@@ -142,18 +155,18 @@ def test_a_tampered_source_text_is_caught_before_an_answer_is_returned(tiny, mon
 
     monkeypatch.setattr(tiny, "source_text", tampered)
     with pytest.raises(CitationMismatch):
-        tiny.ask("How many new foster carers did Cardiff recruit?")
+        ask(tiny, "How many new foster carers did Cardiff recruit?")
 
 
 def test_filters_and_usage_errors_pass_through(tiny):
-    answer = tiny.ask("How did foster carers rate the support they receive?", filters={"authority": ["Wrexham"]})
+    answer = ask(tiny, "How did foster carers rate the support they receive?", filters={"authority": ["Wrexham"]})
     assert {c.hit.chunk.doc_id for c in answer.citations} == {"wrexham-letter"}
     from quarry.errors import UsageError
 
     with pytest.raises(UsageError):
-        tiny.ask("   ")
+        ask(tiny, "   ")
     with pytest.raises(UsageError):
-        tiny.ask("foster carers", k=0)
+        ask(tiny, "foster carers", k=0)
 
 
 def _hit(doc: DocInfo, text: str, start: int, rank: int, heading: str = "Fostering") -> Hit:

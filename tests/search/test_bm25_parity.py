@@ -7,6 +7,7 @@ from rank_bm25 import BM25Okapi
 from indexer.views import bm25_texts
 from quarry.analysis import terms
 from search import open_index
+from search.bm25 import BM25Retriever
 
 QUERIES = [
     "how many children came into care",
@@ -24,9 +25,9 @@ def test_scores_match_rank_bm25_on_the_seed_corpus(hash_index):
     reference = BM25Okapi([terms(t) for t in bm25_texts([c.to_dict() for c in searcher.chunks])], k1=1.5, b=0.75)
     for query in QUERIES:
         expected = reference.get_scores(terms(query))
-        got = searcher.bm25.scores(query)
+        got = BM25Retriever(searcher.index, plain.meta_weight).scores(query)
         assert np.allclose(got, expected, rtol=1e-5, atol=1e-5), query
-        hits = searcher.search(query, k=5, mode="bm25")
+        hits = searcher.search(query, k=5, mode="bm25").hits
         assert [h.score for h in hits] == pytest.approx(sorted(expected, reverse=True)[:5], abs=1e-4)
         for hit in hits:  # each hit's score is rank-bm25's score for that chunk (ties may reorder)
             row = next(i for i, c in enumerate(searcher.chunks) if c.chunk_id == hit.chunk.chunk_id)
@@ -43,7 +44,7 @@ def test_a_heading_counts_on_the_first_chunk_under_it_only():
 
 def test_unknown_words_score_nothing(hash_index):
     searcher = open_index(hash_index.index, hash_index)
-    assert searcher.search("zzqxv", k=5, mode="bm25") == []
+    assert searcher.search("zzqxv", k=5, mode="bm25").hits == []
     with pytest.raises(Exception):
         searcher.search("   ", k=5, mode="bm25")
 
@@ -57,5 +58,5 @@ def test_a_one_chunk_index_still_answers_keyword_queries(tmp_path):
     (docs / "note.txt").write_text("Respite care for parent carers was rated good.\n")
     settings = Settings(index=str(tmp_path / "ix"), model="hash")
     build_index([docs], settings)
-    hits = open_index(settings.index, settings).search("respite carers", k=3, mode="bm25")
+    hits = open_index(settings.index, settings).search("respite carers", k=3, mode="bm25").hits
     assert len(hits) == 1 and hits[0].score > 0

@@ -20,7 +20,7 @@ import sys
 from quarry.settings import Settings
 from search import open_index
 s = open_index(sys.argv[1], Settings(index=sys.argv[1], model="hash"))
-hits = s.search("foster carers", k=3, mode="bm25")
+hits = s.search("foster carers", k=3, mode="bm25").hits
 print(len(hits), 'faiss' in sys.modules)
 s.search("foster carers", k=3, mode="dense")
 print('faiss' in sys.modules)
@@ -62,6 +62,6 @@ def test_a_faiss_file_that_disagrees_with_the_chunks_is_refused_when_first_read(
                                     "sha256": fmt.sha256_file(folder / fmt.DENSE)}
     (folder / fmt.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     searcher = open_index(settings.index, settings)
-    assert searcher.search("foster carers", k=3, mode="bm25")
+    assert searcher.search("foster carers", k=3, mode="bm25").hits
     with pytest.raises(IndexCorrupt, match=r"is inconsistent; rebuild it with `quarry index --index .*ix`"):
         searcher.search("foster carers", k=3, mode="dense")

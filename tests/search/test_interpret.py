@@ -95,9 +95,9 @@ def test_matching_documents_by_field_tables_equal_the_plain_loop_over_every_docu
 
 def test_interpretation_is_a_soft_preference(hash_index):
     searcher = open_index(hash_index.index, hash_index)
-    named = searcher.search("foster carers recruitment in Cardiff", k=3)
+    named = searcher.search("foster carers recruitment in Cardiff", k=3).hits
     assert named[0].chunk.doc_id == "ciw-cardiff-performance-review-2018-19"
     # a fact only the Wrexham annual report has, asked as if about Cardiff: lowered, still found
-    hits = searcher.search("Multi-Agency Risk Assessment Conference MARAC Cardiff", k=10)
+    hits = searcher.search("Multi-Agency Risk Assessment Conference MARAC Cardiff", k=10).hits
     assert any("Multi-Agency Risk Assessment Conference" in h.chunk.text and "wrexham" in h.chunk.doc_id for h in hits)
     assert searcher.interpret("DoLS in Cardiff").to_dict()["acronyms"]["DoLS"] == "Deprivation of Liberty Safeguards"

@@ -72,11 +72,12 @@ def tiny_cross_encoder(tmp_path_factory):
 @pytest.mark.slow
 def test_a_local_cross_encoder_reorders_the_passages_of_an_answer(hash_index, tiny_cross_encoder):
     from search import open_index
+    from search.answer import ask
 
     model = load_reranker(tiny_cross_encoder)
     question = "How many children came into care in Wrexham?"
     reranked = open_index(hash_index.index, hash_index.with_(reranker=tiny_cross_encoder))
-    answer = reranked.ask(question)
+    answer = ask(reranked, question)
     read = list(answer.passages)
     assert read and all("rerank" in h.ranks for h in read)
     predicted = model.predict([(question, passage_text(h)) for h in read], show_progress_bar=False)

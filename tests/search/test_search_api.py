@@ -3,6 +3,7 @@ import pytest
 
 from quarry.errors import UsageError
 from search import open_index
+from search.bm25 import BM25Retriever
 
 
 @pytest.fixture(scope="module")
@@ -11,7 +12,7 @@ def searcher(hash_index):
 
 
 def test_hybrid_hits_carry_breakdown_and_citation(searcher):
-    hits = searcher.search("MARAC Multi-Agency Risk Assessment Conference", k=5, mode="hybrid")
+    hits = searcher.search("MARAC Multi-Agency Risk Assessment Conference", k=5, mode="hybrid").hits
     assert len(hits) == 5
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert all(set(h.ranks) <= {"bm25", "dense"} and h.ranks for h in hits)
@@ -24,11 +25,11 @@ def test_hybrid_hits_carry_breakdown_and_citation(searcher):
 def test_filters_are_hard(searcher):
     for key, value, doc in [("authority", "Cardiff", "ciw-cardiff-performance-review-2018-19"),
                             ("doc", "ciw-wrexham-performance-review-2019-20", "ciw-wrexham-performance-review-2019-20")]:
-        hits = searcher.search("children's services", k=20, filters={key: [value]})
+        hits = searcher.search("children's services", k=20, filters={key: [value]}).hits
         assert hits and {h.chunk.doc_id for h in hits} == {doc}
-    hits = searcher.search("children's services", k=50, filters={"year": ["2010"]})
+    hits = searcher.search("children's services", k=50, filters={"year": ["2010"]}).hits
     assert {h.chunk.doc_id for h in hits} == {"wrexham-social-services-annual-report-2009-10"}
-    assert searcher.search("children", k=5, filters={"type": ["annual report"], "authority": ["Cardiff"]}) == []
+    assert searcher.search("children", k=5, filters={"type": ["annual report"], "authority": ["Cardiff"]}).hits == []
 
 
 def test_bad_input_is_a_usage_error(searcher):
@@ -40,7 +41,7 @@ def test_bad_input_is_a_usage_error(searcher):
 
 
 def test_section_context_contains_the_chunk(searcher):
-    hit = searcher.search("Fostering and Adoption inspection", k=1, mode="bm25")[0]
+    hit = searcher.search("Fostering and Adoption inspection", k=1, mode="bm25").hits[0]
     context, start, end = searcher.section_context(hit.chunk)
     assert context[start:end] == hit.chunk.text
 
@@ -49,8 +50,8 @@ def test_meta_field_lifts_the_named_document(hash_index):
     plain = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=0.0))
     meta = open_index(hash_index.index, hash_index.with_(interpret=False, meta_weight=1.0))
     query = "looked after children placements Cardiff"
-    text_only = plain.bm25.scores(query, meta_query=query)
-    with_meta = meta.bm25.scores(query, meta_query=query)
+    text_only = BM25Retriever(plain.index, plain.settings.meta_weight).scores(query, meta_query=query)
+    with_meta = BM25Retriever(meta.index, meta.settings.meta_weight).scores(query, meta_query=query)
     cardiff = np.array([c.doc_id == "ciw-cardiff-performance-review-2018-19" for c in meta.chunks])
     assert (with_meta[cardiff] > text_only[cardiff]).all()
     assert np.allclose(with_meta[~cardiff], text_only[~cardiff])

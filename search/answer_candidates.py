@@ -1,0 +1,124 @@
+"""Quotable sentences of retrieved passages: every sentence once, placed in its document, with the
+heading and the sentence before it as context; a sentence that continues another is quoted with it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import numpy as np
+
+from quarry.analysis import sentence_spans, terms
+from quarry.records import Chunk, Hit
+
+MIN_WORDS = 3  # shorter "sentences" are headings or list labels
+HEADING_WORDS = 8  # a capitalised line this short without closing punctuation is a heading
+NEXT_SENTENCE_CHARS = 600  # how far after a passage's last sentence its continuation is looked for
+
+# A next sentence starting like this refers back to the one before: quote them together.
+_CONTINUES = re.compile(r"^[\"'\u2018\u201c(]*(?:This|These|That|Those|It|Its|They|Their|Them|He|She|His|Her|Such|"
+                        r"Consequently|As a result|However|During this)\b")
+
+
+@dataclass
+class Candidate:
+    """A quotable stretch of a retrieved passage: one sentence, or two when one continues the other."""
+
+    hit: Hit
+    start: int  # document offsets of the quote
+    end: int
+    quote: str  # == document text[start:end]
+    context: str = ""  # the sentence before the quote and the sub-heading line above it
+    coverage: float = 0.0
+    cosine: float = 0.0
+    figure: bool = False
+    score: float = 0.0
+    vector: np.ndarray | None = field(default=None, repr=False)
+
+
+def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> list[Candidate]:
+    """Every sentence of the passages, once (the best-ranked passage holding it wins), in rank order.
+
+    Heading-like lines are left out (they become the context of the sentences under them). A
+    sentence that refers back ("This is due to...") is quoted with the sentence before it, and one
+    ending in ":" or followed by such a sentence with the next.
+    """
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for hit in hits:
+        c = hit.chunk
+        spans = passage_sentences(c.text)
+        texts = [c.text[a:b] for a, b in spans]
+        titles = [heading_like(t) for t in texts]
+        subheading = ""
+        for i, (a, b) in enumerate(spans):
+            text = texts[i]
+            if titles[i]:
+                subheading = text
+                continue
+            if len(text.split()) < MIN_WORDS or not re.search(r"[^\W\d_]", text):
+                continue
+            start, end, first = c.char_start + a, c.char_start + b, i
+            if i and _CONTINUES.match(text) and not titles[i - 1]:
+                start, first = c.char_start + spans[i - 1][0], i - 1
+            else:
+                following = (c.char_start + spans[i + 1][0], c.char_start + spans[i + 1][1], texts[i + 1]) if i + 1 < len(spans) \
+                    else next_sentence(source_text(c.doc_id), end)
+                if following and not (i + 1 < len(spans) and titles[i + 1]) and \
+                        (text.rstrip().endswith(":") or _CONTINUES.match(following[2])):
+                    end = following[1]
+            if (c.doc_id, start, end) in seen:
+                continue
+            seen.add((c.doc_id, start, end))
+            context = "\n".join(x for x in (subheading, texts[first - 1] if first else "") if x)
+            out.append(Candidate(hit, start, end, cut_quote(c, start, end, source_text), context=context))
+    return out
+
+
+def cut_quote(chunk: Chunk, start: int, end: int, source_text: Callable[[str], str]) -> str:
+    """The quote cut from the passage's own text (from the source only where it runs past the passage)."""
+    if chunk.char_start <= start and end <= chunk.char_end:
+        return chunk.text[start - chunk.char_start:end - chunk.char_start]
+    source = source_text(chunk.doc_id)
+    head = chunk.text[start - chunk.char_start:] if chunk.char_start <= start < chunk.char_end else ""
+    return head + source[start + len(head):end]
+
+
+@lru_cache(maxsize=20_000)
+def passage_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of a passage, computed once per passage text in a process."""
+    return tuple(sentence_spans(text))
+
+
+@lru_cache(maxsize=200_000)
+def term_set(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def next_sentence(source: str, end: int) -> tuple[int, int, str] | None:
+    """The sentence after document offset `end` in the same section (no heading between), if any."""
+    window = source[end:end + NEXT_SENTENCE_CHARS]
+    for a, b in passage_sentences(window):
+        if "\n\n" in window[:a].strip(" ") and heading_like(window[a:b]):
+            return None
+        if b == len(window) and end + b < len(source):
+            return None  # cut by the window: too long to quote whole
+        return end + a, end + b, window[a:b]
+    return None
+
+
+def heading_like(text: str) -> bool:
+    """A title or heading line: no closing punctuation, starts capitalised, and is either short
+    (at most HEADING_WORDS words) or mostly capitalised words. Table rows ("a | b") are not headings."""
+    stripped = text.strip()
+    words = re.findall(r"[^\W\d_][\w'\u2019-]*", stripped)
+    if not words or "|" in stripped or re.search(r"[.!?;:,\"\u201d]\s*$", stripped) or not words[0][0].isupper():
+        return False
+    return len(words) <= HEADING_WORDS or sum(w[0].isupper() for w in words) / len(words) >= 0.6
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
