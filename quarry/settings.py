@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from quarry.errors import UsageError
 
+FUSIONS = ("rrf", "weighted", "learned")
 MODES = ("hybrid", "bm25", "dense")  # retrieval modes, the default first; sorted(MODES) is the order of results tables
 
 
@@ -45,7 +46,8 @@ class Settings:
     max_k: int = _setting(1000, "largest k accepted")
     max_query_chars: int = _setting(2000, "longest query accepted (characters)")
     mode: str = _setting("hybrid", f"retrieval mode: {', '.join(MODES[:-1])} or {MODES[-1]}")
-    fusion: str = _setting("rrf", "hybrid fusion: rrf (reciprocal rank) or weighted (normalised scores)")
+    fusion: str = _setting("rrf", "hybrid fusion: rrf (reciprocal rank), weighted (convex combination of normalised scores) or learned (a fitted linear ranker over both lists' candidates)")
+    fusion_model: str = _setting("", "ranker file (JSON) for learned fusion: empty = the one shipped with quarry (search/ranker.json)")
     rrf_k: int = _setting(60, "RRF constant k")
     alpha: float = _setting(0.5, "weight of the dense score in weighted fusion")
     candidates: int = _setting(100, "candidates taken from each retriever before fusion")
@@ -123,8 +125,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
 def validate(s: Settings) -> None:
     if s.mode not in MODES:
         raise UsageError(f"mode must be {', '.join(MODES[:-1])} or {MODES[-1]}, not {s.mode!r}")
-    if s.fusion not in {"rrf", "weighted"}:
-        raise UsageError(f"fusion must be rrf or weighted, not {s.fusion!r}")
+    if s.fusion not in FUSIONS:
+        raise UsageError(f"fusion must be {', '.join(FUSIONS[:-1])} or {FUSIONS[-1]}, not {s.fusion!r}")
     if not 0.0 <= s.alpha <= 1.0:
         raise UsageError("alpha must be between 0 and 1")
     if s.max_chunk_tokens < 16:

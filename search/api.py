@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ from search.backends.local import LocalBackend
 from search.dense import query_embedder
 from search.index import LoadedIndex, load
 from search.interpret import Interpretation, Interpreter
+from search import features as feats
+from search.hybrid import Candidates
+from search.ranker import VERBATIM_BONUS, load_ranker
 
 PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents the query names
 
@@ -48,6 +52,7 @@ class Searcher:
         self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
         self.interpreter = Interpreter(self.doc_infos, index.glossary)
         self._df: dict[str, int] | None = None
+        self._local = threading.local()  # per thread: which rows hold a term (candidate features)
 
     @property
     def embedder(self) -> MemoEmbedder:
@@ -115,6 +120,9 @@ class Searcher:
         n = max(k, self.settings.candidates)
         ranked: dict[str, list[tuple[int, float]]] = {}
         fuse = mode == "hybrid" or preferred is not None
+        if mode == "hybrid" and self.settings.fusion == "learned":
+            cands = self._candidates(query, interp, allowed, preferred, n)
+            return Results(self._hits(self._learned(cands, k), {"bm25": cands.lexical, "dense": cands.dense}), interp)
         vector = self.embed([dense_query])[0] if mode in ("dense", "hybrid") else None
         if mode == "hybrid" and preferred is None and self.settings.fusion == "rrf":
             order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
@@ -140,6 +148,69 @@ class Searcher:
                 fused = {row: score + PREFERENCE_BONUS * (self.index.chunks[row].doc_id in preferred) for row, score in fused.items()}
             order = fusion.top(fused, k)
         return Results(self._hits(order, ranked), interp)
+
+    def candidates(self, query: str, filters: Mapping[str, list[str] | str] | None = None) -> Candidates:
+        """Both retrievers' top `candidates` passages for a query, their union and each one's features
+        (what learned fusion scores; eval/fusion.py fits the ranker on exactly these)."""
+        query = self.check(query, 1, "hybrid")
+        interp = self.interpret(query)
+        allowed = self.allowed(filters)
+        return self._candidates(query, interp, allowed, self._preferred(interp, allowed), self.settings.candidates)
+
+    def _candidates(self, query: str, interp: Interpretation, allowed: set[str] | None,
+                    preferred: set[str] | None, n: int) -> Candidates:
+        from quarry.analysis import stopwords, terms
+
+        lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
+        if allowed is not None and not allowed:
+            lexical, dense = [], []
+        else:
+            lexical = self.backend.lexical(lexical_query, n, allowed, meta_query=query)
+            dense = self.backend.dense(self.embed([interp.expanded(query)])[0], n, allowed)
+        q = feats.query_terms(query, terms(lexical_query), self._df_of, len(self.index.chunks), stopwords())
+        rows, x = feats.features(q, lexical, dense, self, self._contains, preferred,
+                                 fusion.preference_weight(1.0, interp.fields_matched))
+        return Candidates(rows, x, feats.verbatim(q, rows, self), lexical, dense)
+
+    def _learned(self, cands: Candidates, k: int) -> list[tuple[int, float]]:
+        """The candidates ordered by the learned ranker; a passage holding a quoted phrase goes first."""
+        if not cands.rows:
+            return []
+        scores = load_ranker(self.settings.fusion_model).score(cands.features) + VERBATIM_BONUS * cands.verbatim
+        return fusion.top(dict(zip(cands.rows, scores.tolist())), k)
+
+    # The view of a passage that search.features reads (by chunk row).
+    def text(self, row: int) -> str:
+        return self.index.chunks[row].text
+
+    def heading(self, row: int) -> str:
+        chunk = self.index.chunks[row]
+        return " ".join(chunk.heading_path) or chunk.heading
+
+    def doc_id(self, row: int) -> str:
+        return self.index.chunks[row].doc_id
+
+    def _df_of(self, term: str) -> int:
+        return self.document_frequency.get(term, 0)
+
+    def _contains(self, term: str, rows: Sequence[int]) -> np.ndarray:
+        """1 for each row whose passage holds a BM25 term: the term matrix's column, or (Milvus) the text."""
+        matrix = self.index.lexical.get("text")
+        if matrix is None:
+            from quarry.analysis import terms
+
+            return np.array([term in terms(self.index.chunks[r].text) for r in rows], dtype=np.float32)
+        col = matrix.vocab.get(term)
+        if col is None:
+            return np.zeros(len(rows), dtype=np.float32)
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = np.zeros(len(self.index.chunks), dtype=bool)
+        holders = matrix.indices[matrix.indptr[col]:matrix.indptr[col + 1]]
+        scratch[holders] = True
+        out = scratch[np.asarray(rows, dtype=np.int64)].astype(np.float32)
+        scratch[holders] = False
+        return out
 
     def _preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
         """The documents the query names (within the hard filters), or None when that restricts nothing."""

@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("question", help="the question")
     p.add_argument("-k", "--passages", dest="answer_passages", default=None, metavar="K",
                    help="passages read for the answer (default 20; env QUARRY_ANSWER_PASSAGES)")
-    add_query_flags(p, "mode", "index", "reranker", "abstain_below", "answer_sentences", "query_model")
+    add_query_flags(p, "mode", "index", "fusion", "fusion_model", "reranker", "abstain_below", "answer_sentences", "query_model")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
 
 

@@ -11,7 +11,7 @@ from cli.flags import add_query_flags
 def register(sub) -> None:
     p = sub.add_parser("search", help="search the index", description="Search the index; hybrid (BM25 + dense, RRF) by default.")
     p.add_argument("query", help="the question or keywords")
-    add_query_flags(p, "k", "mode", "index", "fusion", "candidates", "query_model")
+    add_query_flags(p, "k", "mode", "index", "fusion", "fusion_model", "candidates", "query_model")
     p.add_argument("--json", action="store_true", help="one JSON object per line per hit")
 
 

@@ -12,7 +12,7 @@ ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
 def register(sub) -> None:
     p = sub.add_parser("serve", help="serve the search page and JSON API",
                        description="Serve the search page and its JSON API (/api/search, /api/ask) from one index.")
-    add_setting_flags(p, "host", "port", "index", "k", "query_model")
+    add_setting_flags(p, "host", "port", "index", "k", "fusion", "fusion_model", "query_model")
     add_backend_flags(p)
     p.add_argument("--auth", dest="auth", default=None, metavar="USER:PASS",
                    help="require this user and password for the page and the API (env QUARRY_AUTH)")

@@ -1,0 +1,99 @@
+"""Hybrid candidate features and the learned ranker, checked by hand arithmetic."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from quarry.errors import QuarryError
+from search.features import FEATURES, QueryTerms, candidate_rows, features, query_terms, verbatim, words
+from search.ranker import LinearRanker, load_ranker
+
+TEXTS = {
+    1: "Foster carers in Cardiff were supported well by the team.",
+    2: "The council recruited foster carers.",
+    3: "Adoption panels met monthly.",
+}
+
+
+class View:
+    def text(self, row):
+        return TEXTS[row]
+
+    def heading(self, row):
+        return "Fostering" if row == 1 else "Adoption"
+
+    def doc_id(self, row):
+        return "cardiff" if row == 1 else "other"
+
+
+def contains(term, rows):
+    return np.array([term in TEXTS[r].lower() for r in rows], dtype=np.float32)
+
+
+def col(x, name):
+    return x[:, FEATURES.index(name)]
+
+
+def test_union_keeps_lexical_order_then_dense_only_rows():
+    assert candidate_rows([(2, 5.0), (1, 4.0)], [(3, 0.9), (2, 0.8)]) == [2, 1, 3]
+
+
+def test_retriever_features_by_hand():
+    q = QueryTerms(("foster", "carer"), (1.0, 3.0), ("foster carers",), ())
+    rows, x = features(q, [(2, 8.0), (1, 6.0)], [(1, 0.9), (3, 0.5), (2, 0.4)], View(), contains,
+                       preferred={"cardiff"}, preference=2.0)
+    assert rows == [2, 1, 3]
+    assert col(x, "bm25_norm").tolist() == pytest.approx([1.0, 0.75, 0.0])
+    assert col(x, "bm25_rr").tolist() == pytest.approx([1.0, 0.5, 0.0])
+    assert col(x, "bm25_top_margin").tolist() == pytest.approx([(8 - 6) / 8, 0, 0])
+    assert col(x, "dense_norm").tolist() == pytest.approx([0.0, 1.0, (0.5 - 0.4) / 0.5])
+    assert col(x, "dense_rr").tolist() == pytest.approx([1 / 3, 1.0, 0.5])
+    assert col(x, "dense_top_margin").tolist() == pytest.approx([0, 0.9 - 0.5, 0])
+    assert col(x, "in_both").tolist() == [1.0, 1.0, 0.0]
+    # "carer" is in rows 1 and 2 ("carers"), "foster" too: both cover everything; row 3 nothing
+    assert col(x, "coverage").tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert col(x, "bigrams").tolist() == [1.0, 1.0, 0.0]
+    assert col(x, "preferred").tolist() == [0.0, 2.0, 0.0]
+    assert col(x, "length")[1] == pytest.approx(math.log1p(len(TEXTS[1])) / 8)
+
+
+def test_query_terms_idf_pairs_and_quoted_phrases():
+    q = query_terms('What did "foster carers in Cardiff" say?', ["foster", "carer", "cardiff"],
+                    {"foster": 1, "carer": 3, "cardiff": 10}.get, 10, frozenset({"in", "what", "did"}))
+    assert q.terms == ("foster", "carer", "cardiff")
+    assert q.idf[0] == pytest.approx(math.log(1 + 9.5 / 1.5))
+    assert q.idf[2] == pytest.approx(math.log(1 + 0.5 / 10.5))
+    assert "what did" not in q.bigrams and "foster carers" in q.bigrams
+    assert q.phrases == ("foster carers in cardiff",)
+
+
+def test_a_long_pasted_sentence_is_a_phrase_and_is_found_word_for_word():
+    text = "Foster carers in Cardiff were supported well by the team"
+    q = query_terms(text, [], lambda t: 1, 3)
+    assert q.phrases == (words(text),)
+    assert verbatim(q, [1, 2, 3], View()).tolist() == [1.0, 0.0, 0.0]
+    assert query_terms("foster carers", [], lambda t: 1, 3).phrases == ()
+
+
+def test_linear_ranker_standardises_then_weighs(tmp_path):
+    n = len(FEATURES)
+    ranker = LinearRanker(FEATURES, np.full(n, 1.0), np.full(n, 2.0), np.eye(n)[0] * 3)
+    x = np.zeros((2, n))
+    x[:, 0] = [5.0, 1.0]
+    assert ranker.score(x).tolist() == pytest.approx([3 * (5 - 1) / 2, 0.0])
+    path = tmp_path / "r.json"
+    ranker.save(path)
+    again = load_ranker(str(path))
+    assert again.score(x).tolist() == pytest.approx(ranker.score(x).tolist())
+    assert "pickle" not in path.read_text()
+
+
+def test_a_damaged_ranker_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"kind": "linear", "features": ["bm25_norm"], "mean": [0], "scale": [], "weights": [1]}))
+    with pytest.raises(QuarryError, match="inconsistent"):
+        load_ranker(str(bad))
+    with pytest.raises(QuarryError, match="does not exist"):
+        load_ranker(str(tmp_path / "missing.json"))
