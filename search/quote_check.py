@@ -22,12 +22,14 @@ from quarry.analysis import sentence_spans
 from quarry.errors import UsageError
 from quarry.records import Chunk, DocInfo, format_citation
 from search import quote_text as qt
+from search.quote_shingles import ShingleIndex
 from search.verify import verify_quote
 
 VERDICTS = ("verbatim", "close", "altered", "not_found")
 MIN_SIMILARITY = 0.6  # Dice word overlap below which a source is not "the same sentence" (see eval/verify.py)
 MIN_MATCHED_WORDS = 3  # ... and at least this many words in common (or every word of a shorter claim)
-LEXICAL_CANDIDATES = 8  # BM25 passages whose sections are aligned
+PHRASE_CANDIDATES = 6  # sections sharing most word 3-grams with the claim, aligned
+LEXICAL_CANDIDATES = 6  # BM25 passages whose sections are aligned too
 DENSE_CANDIDATES = 5  # dense passages tried when no lexical section comes close
 NEAREST = 3  # passages shown with not_found
 
@@ -153,28 +155,49 @@ class Match:
         return all(a.exact for a in self.parts)
 
 
-def match_claim(claim: Claim, region: Region) -> Match | None:
-    """Align each part of the claim, in order, within the region: the longest part first, the parts
-    before it at their last place before it, the parts after at their first place after it."""
+def match_claim(claim: Claim, region: Region, tries: int = 5) -> Match | None:
+    """Align each part of the claim, in order, within the region: the longest part first (at each of its
+    first `tries` exact places, keeping the best overall), the parts before it at their last place before it,
+    the parts after at their first place after it."""
     keys = [t.key for t in region.tokens]
-    found: dict[int, qt.Alignment] = {}
     lead = max(range(len(claim.parts)), key=lambda i: len(claim.parts[i]))
-    a = qt.align([t.key for t in claim.parts[lead]], keys)
-    if a is None:
-        return None
-    found[lead] = a
-    hi = a.start
+    lead_keys = [t.key for t in claim.parts[lead]]
+    places, lo = [], 0
+    while len(claim.parts) > 1 and len(places) < tries:
+        a = qt.align(lead_keys, keys, lo)
+        if a is None or not a.exact:
+            break
+        places.append(a)
+        lo = a.start + 1
+    if not places:
+        a = qt.align(lead_keys, keys)
+        places = [a] if a is not None else []
+    best = None
+    for a in places:
+        m = _match_around(claim, region, keys, lead, a)
+        if m is not None and (best is None or m.similarity > best.similarity):
+            best = m
+    return best
+
+
+def _match_around(claim: Claim, region: Region, keys: list[str], lead: int, placed: qt.Alignment) -> Match | None:
+    """The other parts aligned before and after the lead part's place."""
+    found = {lead: placed}
+    hi = placed.start
     for i in range(lead - 1, -1, -1):
         a = qt.align([t.key for t in claim.parts[i]], keys, 0, hi, last=True)
         if a is None:
             return None
         found[i], hi = a, a.start
-    lo = found[lead].end
+    lo = placed.end
     for i in range(lead + 1, len(claim.parts)):
         a = qt.align([t.key for t in claim.parts[i]], keys, lo, len(keys))
         if a is None:
             return None
         found[i], lo = a, a.end
+    if claim.end_mark:
+        last = len(claim.parts) - 1
+        found[last] = qt.to_sentence_end([t.key for t in claim.parts[last]], keys, found[last], claim.end_mark)
     parts = tuple(found[i] for i in range(len(claim.parts)))
     matched = sum(p.matched for p in parts)
     total = sum(p.claim_words + p.source_words for p in parts)
@@ -237,67 +260,69 @@ def _context(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, in
     return (min(spans[0][0], start), max(spans[-1][1], end)) if spans else (start, end)
 
 
+SectionKey = tuple[str, int, int]  # (doc_id, body start, body end)
+
+
 class QuoteChecker:
-    """Quote checking over one opened index (a `search.Searcher`); tokenised sections are kept for reuse."""
+    """Quote checking over one opened index (a `search.Searcher`): its phrase index and tokenised sections."""
 
     def __init__(self, searcher: Any, cache_size: int = 512):
         self.searcher = searcher
-        self._regions: dict[tuple[str, int, int], Region] = {}
+        self._regions: dict[SectionKey, Region] = {}
         self._cache_size = cache_size
+        self._shingles: ShingleIndex | None = None
         self._chunks_by_doc: dict[str, list[Chunk]] = {}
         for c in searcher.chunks:
             self._chunks_by_doc.setdefault(c.doc_id, []).append(c)
 
-    def region(self, chunk: Chunk) -> Region:
-        """The tokenised section holding a chunk."""
-        doc = self.searcher.index.docs[chunk.doc_id]
-        start, end = _section_span(doc.sections, chunk)
-        key = (chunk.doc_id, start, end)
+    @property
+    def shingles(self) -> ShingleIndex:
+        """The phrase index of every section, built on first use (about 2 s for 374 documents)."""
+        if self._shingles is None:
+            docs = self.searcher.index.docs
+            self._shingles = ShingleIndex.build({d: (sd.text, [(x["char_start"], x["char_end"]) for x in sd.sections])
+                                                 for d, sd in docs.items()})
+        return self._shingles
+
+    def region(self, key: SectionKey) -> Region:
+        """A section, tokenised (kept for the next claims)."""
         if key not in self._regions:
             if len(self._regions) >= self._cache_size:
                 self._regions.pop(next(iter(self._regions)))
-            self._regions[key] = Region(chunk.doc_id, start, end, tuple(qt.tokens(doc.text[start:end], start)))
+            doc_id, start, end = key
+            self._regions[key] = Region(doc_id, start, end, tuple(qt.tokens(self.searcher.source_text(doc_id)[start:end], start)))
         return self._regions[key]
 
-    def candidates(self, query: str, allowed: set[str] | None, dense: bool) -> list[Chunk]:
-        """Passages to align the claim in: BM25's best, or (dense) the nearest by embedding."""
+    def _section_of(self, chunk: Chunk) -> SectionKey:
+        return (chunk.doc_id, *_section_span(self.searcher.index.docs[chunk.doc_id].sections, chunk))
+
+    def candidates(self, claim: Claim, query: str, allowed: set[str] | None, dense: bool) -> list[SectionKey]:
+        """Sections to align the claim in: those sharing most phrases with it and BM25's best passages'
+        sections, or (dense) the nearest passages' sections."""
         s = self.searcher
         if dense:
             vector = s.dense.embedder.embed([query])[0]
-            ranked = s.backend.dense(vector, DENSE_CANDIDATES, allowed)
-        else:
-            ranked = s.backend.lexical(query, LEXICAL_CANDIDATES, allowed)
-        return [s.chunks[row] for row, _ in ranked]
+            return [self._section_of(s.chunks[row]) for row, _ in s.backend.dense(vector, DENSE_CANDIDATES, allowed)]
+        found = self.shingles.lookup([[t.key for t in part] for part in claim.parts], PHRASE_CANDIDATES, allowed)
+        found += [self._section_of(s.chunks[row]) for row, _ in s.backend.lexical(query, LEXICAL_CANDIDATES, allowed)]
+        return list(dict.fromkeys(found))
 
-    def best(self, claim: Claim, chunks: list[Chunk], seen: set[tuple[str, int, int]]) -> list[tuple[Match | None, Chunk]]:
-        """Each new section's alignment of the claim (None where no word matches)."""
-        out = []
-        for chunk in chunks:
-            region = self.region(chunk)
-            key = (region.doc_id, region.start, region.end)
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append((match_claim(claim, region), chunk))
-        return out
-
-    def span(self, m: Match, fallback: Chunk, end_mark: str | None) -> SourceSpan:
+    def span(self, m: Match, end_mark: str | None) -> SourceSpan:
         """The matched stretch as a cited, verified SourceSpan."""
         toks = m.region.tokens
         first, last = m.parts[0], m.parts[-1]
         start, end = toks[first.start].start, toks[last.end - 1].end
         if end_mark and last.end < len(toks) and toks[last.end].key == end_mark:
             end = toks[last.end].end  # the claim ended its sentence where the source does
-        return self._source_span(m.region.doc_id, start, end, m.similarity, fallback,
-                                 tuple((toks[a.start].start, toks[a.end - 1].end) for a in m.parts) if len(m.parts) > 1 else ())
+        parts = tuple((toks[a.start].start, toks[a.end - 1].end) for a in m.parts) if len(m.parts) > 1 else ()
+        return self._source_span(m.region.doc_id, start, end, m.similarity, parts)
 
-    def _source_span(self, doc_id: str, start: int, end: int, similarity: float, fallback: Chunk,
+    def _source_span(self, doc_id: str, start: int, end: int, similarity: float,
                      parts: tuple[tuple[int, int], ...] = ()) -> SourceSpan:
         doc = self.searcher.index.docs[doc_id]
         text = doc.text
         verify_quote(text, text[start:end], start, end, where=doc_id)
-        overlap = lambda c: min(c.char_end, end) - max(c.char_start, start)  # noqa: E731
-        chunk = max(self._chunks_by_doc.get(doc_id, [fallback]), key=overlap)
+        chunk = max(self._chunks_by_doc[doc_id], key=lambda c: min(c.char_end, end) - max(c.char_start, start))
         lo, hi = _section_span(doc.sections, chunk)
         c_start, c_end = _context(text, min(lo, start), max(hi, end), start, end)
         marks = doc.page_marks
@@ -315,28 +340,26 @@ class QuoteChecker:
         if allowed is not None and not allowed:
             return QuoteCheck(text, "not_found", None)
         query = " ".join(claim.text[p[0].start:p[-1].end] for p in claim.parts)
-        seen: set[tuple[str, int, int]] = set()
-        found = self.best(claim, self.candidates(query, allowed, dense=False), seen)
-        judged = [self._judge(claim, m, c) for m, c in found]
-        if not any(v != "not_found" for v, *_ in judged):
-            judged += [self._judge(claim, m, c) for m, c in self.best(claim, self.candidates(query, allowed, dense=True), seen)]
-        ranked = sorted(judged, key=lambda j: (VERDICTS.index(j[0]), -j[1].similarity if j[1] else 0.0))
+        judged = [self._judge(claim, key) for key in self.candidates(claim, query, allowed, dense=False)]
+        if not any(j[0] != "not_found" for j in judged):
+            seen = {j[3] for j in judged}
+            judged += [self._judge(claim, key) for key in self.candidates(claim, query, allowed, dense=True) if key not in seen]
+        ranked = sorted(judged, key=lambda j: (VERDICTS.index(j[0]), -(j[1].similarity if j[1] else 0.0)))
         if not ranked or ranked[0][0] == "not_found":
-            near = [j for j in sorted(judged, key=lambda j: -(j[1].similarity if j[1] else 0.0))][:NEAREST]
-            return QuoteCheck(text, "not_found", None, (), tuple(self._nearest(m, c) for _, m, _, c in near))
-        v, m, diffs, chunk = ranked[0]
-        return QuoteCheck(text, v, self.span(m, chunk, claim.end_mark), diffs if v != "verbatim" else ())
+            near = sorted((j for j in judged if j[1] is not None), key=lambda j: -j[1].similarity)[:NEAREST]
+            return QuoteCheck(text, "not_found", None, (), tuple(self._nearest(j[1]) for j in near))
+        v, m, diffs, _ = ranked[0]
+        return QuoteCheck(text, v, self.span(m, claim.end_mark), diffs if v != "verbatim" else ())
 
-    def _judge(self, claim: Claim, m: Match | None, chunk: Chunk):
-        diffs = differences(claim, m, self.searcher.source_text(chunk.doc_id)) if m is not None and not m.exact else ()
-        return verdict(claim, m, diffs), m, diffs, chunk
+    def _judge(self, claim: Claim, key: SectionKey) -> tuple[str, Match | None, tuple[Difference, ...], SectionKey]:
+        m = match_claim(claim, self.region(key))
+        diffs = differences(claim, m, self.searcher.source_text(key[0])) if m is not None and not m.exact else ()
+        return verdict(claim, m, diffs), m, diffs, key
 
-    def _nearest(self, m: Match | None, chunk: Chunk) -> SourceSpan:
-        """A not_found neighbour: the aligned stretch widened to its sentences, or the whole passage."""
-        if m is None:
-            return self._source_span(chunk.doc_id, chunk.char_start, chunk.char_end, 0.0, chunk)
-        s = self.span(m, chunk, None)
-        return self._source_span(chunk.doc_id, s.context_start, s.context_end, m.similarity, chunk)
+    def _nearest(self, m: Match) -> SourceSpan:
+        """A not_found neighbour: the aligned stretch widened to its sentences."""
+        s = self.span(m, None)
+        return self._source_span(m.region.doc_id, s.context_start, s.context_end, m.similarity)
 
 
 def check_quote(searcher: Any, text: str, filters: Mapping[str, list[str] | str] | None = None) -> QuoteCheck:

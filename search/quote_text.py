@@ -153,6 +153,27 @@ def align(claim: list[str], source: list[str], lo: int = 0, hi: int | None = Non
     return Alignment(start, end, opcodes, matched, _words(claim), _words(span))
 
 
+def realign(claim: list[str], source: list[str], start: int, end: int) -> Alignment:
+    """The alignment of claim keys with exactly source[start:end]."""
+    span = source[start:end]
+    opcodes = tuple(SequenceMatcher(None, claim, span, autojunk=False).get_opcodes())
+    matched = sum(_words(claim[i1:i2]) for tag, i1, i2, _, _ in opcodes if tag == "equal")
+    return Alignment(start, end, opcodes, matched, _words(claim), _words(span))
+
+
+def to_sentence_end(claim: list[str], source: list[str], a: Alignment, mark: str, reach: int = 4) -> Alignment:
+    """When a claim that ends its sentence ends on a difference, stretch the source to its own sentence end
+    (at most `reach` more words), so a changed name or number is shown whole ("York" vs "Cardiff City Council")."""
+    if a.exact or a.opcodes[-1][0] == "equal" or (a.end < len(source) and source[a.end] == mark):
+        return a
+    for end in range(a.end, min(len(source), a.end + reach + 1)):
+        if source[end] == mark:
+            return realign(claim, source, a.start, end)
+        if not is_word(source[end]):
+            break
+    return a
+
+
 # ---- what a difference means -------------------------------------------------------------------
 
 _NUMBER_WORDS = frozenset(
@@ -294,3 +315,17 @@ def capitalised(seq: list[Token] | tuple[Token, ...], i1: int, i2: int, text: st
         if is_word(t.key) and text[t.start:t.start + 1].isupper() and seq[i - 1].key not in (".", "!", "?", ":", ";", "-", "("):
             return True
     return False
+
+
+_KEY_TABLE = str.maketrans({**{d: None for d in _DASHES}, " ": None, "\t": None, "\n": None,
+                            **{a: "'" for a in _APOSTROPHES[1:]}})
+
+
+def keys(text: str) -> list[str]:
+    """The token keys of `text` without their spans: the fast path for indexing a whole collection."""
+    out = []
+    for surface in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
+        if surface in _QUOTES:
+            continue
+        out.append(surface.translate(_KEY_TABLE) if len(surface) > 1 else ("-" if surface in _DASHES else surface))
+    return out
