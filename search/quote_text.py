@@ -65,13 +65,23 @@ def is_word(key: str) -> bool:
     return key[:1].isalnum()
 
 
+_PAIRS = {")": "(", "]": "["}
+_KEEP_AT_EDGE = frozenset("%£$€#&")  # signs that are part of what is said ("30%", "£4m")
+
+
 def trim_punctuation(toks: list[Token]) -> tuple[list[Token], str | None]:
-    """A claim part without leading and trailing punctuation, and the sentence end it had ("." or None)."""
+    """A claim part without leading and trailing punctuation (a bracket closing one opened inside stays),
+    and the sentence end it had ("." or None)."""
     end = None
     while toks and not is_word(toks[-1].key):
-        end = end or (toks[-1].key if toks[-1].key in _SENTENCE_END else None)
+        key = toks[-1].key
+        if key in _KEEP_AT_EDGE or (key in _PAIRS and any(t.key == _PAIRS[key] for t in toks)):
+            break
+        end = end or (key if key in _SENTENCE_END else None)
         toks = toks[:-1]
     while toks and not is_word(toks[0].key):
+        if toks[0].key in _KEEP_AT_EDGE or toks[0].key in _PAIRS.values() and any(_PAIRS.get(t.key) == toks[0].key for t in toks):
+            break
         toks = toks[1:]
     return toks, end
 
