@@ -167,7 +167,10 @@ def edit_date(s: Sentence, rng: random.Random) -> Edit | None:
 def edit_name(s: Sentence, rng: random.Random, authorities: list[str]) -> Edit | None:
     if not s.authority or s.authority not in s.text[1:]:
         return None
-    new = rng.choice([a for a in authorities if a != s.authority and a.split()[0] != s.authority.split()[0]])
+    others = [a for a in authorities if a != s.authority and a.split()[0] != s.authority.split()[0]]
+    if not others:
+        return None
+    new = rng.choice(others)
     old_words, new_words = s.authority.split(), new.split()
     while old_words and new_words and old_words[-1] == new_words[-1]:  # name only the words that differ
         old_words, new_words = old_words[:-1], new_words[:-1]

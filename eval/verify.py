@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 import time
@@ -85,7 +86,7 @@ def confusion(pairs: Sequence[tuple[str, str]]) -> dict[str, dict[str, int]]:
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (nearest rank) of a non-empty list."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 @dataclass
