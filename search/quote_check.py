@@ -255,7 +255,9 @@ def _page_at(page_marks: list[list[int]], offset: int) -> int | None:
 
 
 def _context(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
-    """The sentences of text[lo:hi] that overlap [start, end): the span's context."""
+    """The sentences of text[lo:hi] that overlap [start, end): the span's context (a line break ends a sentence)."""
+    lo = max(lo, text.rfind("\n", lo, start) + 1)
+    hi = min(hi, text.find("\n", end, hi) if text.find("\n", end, hi) >= 0 else hi)
     spans = [(lo + s, lo + e) for s, e in sentence_spans(text[lo:hi]) if lo + s < end and start < lo + e]
     return (min(spans[0][0], start), max(spans[-1][1], end)) if spans else (start, end)
 
@@ -353,7 +355,9 @@ class QuoteChecker:
 
     def _judge(self, claim: Claim, key: SectionKey) -> tuple[str, Match | None, tuple[Difference, ...], SectionKey]:
         m = match_claim(claim, self.region(key))
-        diffs = differences(claim, m, self.searcher.source_text(key[0])) if m is not None and not m.exact else ()
+        if verdict(claim, m, ()) == "not_found":  # too far apart: no differences worth listing
+            return "not_found", m, (), key
+        diffs = differences(claim, m, self.searcher.source_text(key[0])) if not m.exact else ()
         return verdict(claim, m, diffs), m, diffs, key
 
     def _nearest(self, m: Match) -> SourceSpan:

@@ -29,6 +29,10 @@ _STRIP_KEY = re.compile(rf"[{_DASHES}\s]+")
 _SENTENCE_END = {".", "!", "?"}
 
 
+_KEY_TABLE = str.maketrans({**{d: None for d in _DASHES}, " ": None, "\t": None, "\n": None,
+                            **{a: "'" for a in _APOSTROPHES[1:]}})
+
+
 class Token(NamedTuple):
     """A word or punctuation mark: its comparison key and its character span in the text."""
 
@@ -39,14 +43,11 @@ class Token(NamedTuple):
 
 def token_key(surface: str) -> str:
     """The comparison key of a token's text: NFKC, lower case, one apostrophe, no dashes or spaces inside."""
-    key = unicodedata.normalize("NFKC", surface).lower()
-    if len(key) > 1:
-        key = _STRIP_KEY.sub("", key)
-        for a in _APOSTROPHES[1:]:
-            key = key.replace(a, "'")
-    elif key in _DASHES:
-        key = "-"
-    return key
+    if len(surface) == 1:
+        return "-" if surface in _DASHES else surface.lower()
+    if not surface.isascii():
+        surface = unicodedata.normalize("NFKC", surface)
+    return surface.lower().translate(_KEY_TABLE)
 
 
 def tokens(text: str, offset: int = 0) -> list[Token]:
@@ -327,8 +328,6 @@ def capitalised(seq: list[Token] | tuple[Token, ...], i1: int, i2: int, text: st
     return False
 
 
-_KEY_TABLE = str.maketrans({**{d: None for d in _DASHES}, " ": None, "\t": None, "\n": None,
-                            **{a: "'" for a in _APOSTROPHES[1:]}})
 
 
 def keys(text: str) -> list[str]:
