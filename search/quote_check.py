@@ -15,6 +15,8 @@ Every span is an exact slice of the stored source text and is checked with searc
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
@@ -269,13 +271,23 @@ class QuoteChecker:
     """Quote checking over one opened index (a `search.Searcher`): its phrase index and tokenised sections."""
 
     def __init__(self, searcher: Any, cache_size: int = 512):
-        self.searcher = searcher
+        # weak: checkers are cached per searcher (checker_for), and a strong reference back would keep
+        # every index a server ever opened alive
+        self._searcher = weakref.ref(searcher)
         self._regions: dict[SectionKey, Region] = {}
         self._cache_size = cache_size
         self._shingles: ShingleIndex | None = None
         self._chunks_by_doc: dict[str, list[Chunk]] = {}
         for c in searcher.chunks:
             self._chunks_by_doc.setdefault(c.doc_id, []).append(c)
+
+    @property
+    def searcher(self) -> Any:
+        """The opened index this checker reads (it must still be open)."""
+        searcher = self._searcher()
+        if searcher is None:
+            raise RuntimeError("the index this quote checker was made for has been closed")
+        return searcher
 
     @property
     def shingles(self) -> ShingleIndex:
@@ -303,7 +315,7 @@ class QuoteChecker:
         sections, or (dense) the nearest passages' sections."""
         s = self.searcher
         if dense:
-            vector = s.dense.embedder.embed([query])[0]
+            vector = s.embed([query])[0]
             return [self._section_of(s.chunks[row]) for row, _ in s.backend.dense(vector, DENSE_CANDIDATES, allowed)]
         found = self.shingles.lookup([[t.key for t in part] for part in claim.parts], PHRASE_CANDIDATES, allowed)
         found += [self._section_of(s.chunks[row]) for row, _ in s.backend.lexical(query, LEXICAL_CANDIDATES, allowed)]
@@ -366,10 +378,20 @@ class QuoteChecker:
         return self._source_span(m.region.doc_id, s.context_start, s.context_end, m.similarity)
 
 
+_checkers: weakref.WeakKeyDictionary[Any, QuoteChecker] = weakref.WeakKeyDictionary()
+_checkers_lock = threading.Lock()
+
+
+def checker_for(searcher: Any) -> QuoteChecker:
+    """The QuoteChecker of an opened index, made on first use and forgotten with the index, so its phrase
+    index and tokenised sections are built once per index (a server's rebuilt index gets a fresh one)."""
+    with _checkers_lock:
+        checker = _checkers.get(searcher)
+        if checker is None:
+            checker = _checkers[searcher] = QuoteChecker(searcher)
+        return checker
+
+
 def check_quote(searcher: Any, text: str, filters: Mapping[str, list[str] | str] | None = None) -> QuoteCheck:
     """Check a quote or claim against an opened index: verbatim, close, altered or not_found, with its source."""
-    checker = getattr(searcher, "_quote_checker", None)
-    if checker is None:
-        checker = QuoteChecker(searcher)
-        searcher._quote_checker = checker  # one per opened index: the tokenised sections are reused
-    return checker.check(text, filters)
+    return checker_for(searcher).check(text, filters)

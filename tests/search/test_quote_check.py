@@ -7,7 +7,7 @@ import pytest
 from quarry.errors import UsageError
 from search import open_index
 from search import quote_text as qt
-from search.quote_check import QuoteCheck, check_quote
+from search.quote_check import QuoteCheck, check_quote, checker_for
 from search.verify import verify_quote
 
 REPORT = "wrexham-social-services-annual-report-2009-10"
@@ -149,6 +149,24 @@ def test_empty_text_is_a_usage_error_of_one_line(searcher, text):
 def test_too_long_text_is_a_usage_error(searcher):
     with pytest.raises(UsageError):
         check_quote(searcher, "word " * 1000)
+
+
+def test_one_checker_per_open_index_forgotten_with_the_index(hash_index):
+    import gc
+
+    from search import quote_check
+
+    opened = open_index(hash_index.index, hash_index)
+    assert check_quote(opened, CHILDREN).verdict == "verbatim"
+    checker = checker_for(opened)
+    assert checker_for(opened) is checker and checker.searcher is opened  # built once, reused
+    assert not hasattr(opened, "_quote_checker")  # nothing set on the Searcher
+    other = open_index(hash_index.index, hash_index)
+    assert checker_for(other) is not checker
+    before = len(quote_check._checkers)
+    del opened, other, checker
+    gc.collect()
+    assert len(quote_check._checkers) == before - 2  # a closed (rebuilt) index does not stay in memory
 
 
 # ---- the pure parts, worked by hand ------------------------------------------------------------
