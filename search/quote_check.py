@@ -100,6 +100,22 @@ class QuoteCheck:
         """The differences that change meaning (what makes a claim `altered`)."""
         return tuple(d for d in self.differences if d.changes_meaning)
 
+    def diff_runs(self) -> tuple[str | Difference, ...]:
+        """The source quote cut at its differences, in order: plain source text between Difference records
+        (each stands for its `source` text, which the claim has as `claim`): a word diff, claim -> source."""
+        if self.source is None:
+            return ()
+        s, runs, at = self.source, [], self.source.char_start
+        for d in sorted(self.differences, key=lambda d: (d.char_start, d.char_end)):
+            start, end = min(max(d.char_start, at), s.char_end), min(max(d.char_end, at), s.char_end)
+            if start > at:
+                runs.append(s.quote[at - s.char_start:start - s.char_start])
+            runs.append(d)
+            at = max(at, end)
+        if at < s.char_end:
+            runs.append(s.quote[at - s.char_start:])
+        return tuple(runs)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: text, verdict, source, differences, nearest."""
         return {"text": self.text, "verdict": self.verdict,

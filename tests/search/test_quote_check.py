@@ -139,6 +139,15 @@ def test_to_dict_is_the_json_contract(searcher):
         "kind": "number", "changes_meaning": True, "claim": "67", "source": "76", "char_start": 0, "char_end": 0}
 
 
+def test_diff_runs_rebuild_the_source_quote_with_each_difference_in_place(searcher):
+    result = check_quote(searcher, "We had 67 children coming into care in 09/10, compared with 50 in 08/09")
+    runs = result.diff_runs()
+    assert runs[0] == "We had " and runs[1].claim == "67" and runs[1].source == "76"
+    assert "".join(r if isinstance(r, str) else r.source for r in runs) == result.source.quote
+    assert check_quote(searcher, CHILDREN).diff_runs() == (CHILDREN,)
+    assert check_quote(searcher, "The Dewey Decimal Classification and its eighteen editions.").diff_runs() == ()
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\u201c \u201d", "...", "[\u2026]", "?!"])
 def test_empty_text_is_a_usage_error_of_one_line(searcher, text):
     with pytest.raises(UsageError) as e:
