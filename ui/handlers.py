@@ -207,3 +207,12 @@ def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:
     if not req.query:
         raise UsageError("the question is empty (pass q=...)")
     return _answer(searcher, req).to_dict()
+
+
+# --- quote checking (#19) ---------------------------------------------------------------------
+
+def verify_json(searcher, req: SearchRequest) -> dict[str, Any]:
+    """The API's verify response: exactly the `quarry verify --json` object for `q` under the filters."""
+    from search.quote_check import check_quote
+
+    return check_quote(searcher, req.query, filters=req.filters or None).to_dict()
