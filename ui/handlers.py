@@ -216,3 +216,16 @@ def verify_json(searcher, req: SearchRequest) -> dict[str, Any]:
     from search.quote_check import check_quote
 
     return check_quote(searcher, req.query, filters=req.filters or None).to_dict()
+
+
+def run_verify(searcher, text: str, filters: Mapping[str, list[str]] | None = None) -> str:
+    """The page's quote check: the verdict panel, or one line saying what went wrong (never a traceback)."""
+    from search.quote_check import check_quote
+
+    try:
+        return render.quote_check_panel(check_quote(searcher, text or "", filters=filters or None))
+    except QuarryError as e:
+        return render.error_state(str(e), "Could not check")
+    except Exception:
+        log.exception("checking %r failed", (text or "")[:200])
+        return render.error_state("something went wrong on the server (its log has the details)", "Could not check")
