@@ -222,4 +222,13 @@ def test_check_a_quote_in_a_real_browser(hash_index, tmp_path):
         page.wait_for_selector("#q-check-result .q-error")
         assert "the text to check is empty" in result.inner_text()
         assert errors == [] and gradio_errors(page) == 0
+
+        # at phone width the panel wraps instead of scrolling sideways
+        page.set_viewport_size({"width": 390, "height": 844})
+        box.fill(CLAIM.replace("76", "67"))
+        page.locator("#q-check-go").click()
+        page.wait_for_selector('#q-check-result .q-check[data-verdict="altered"]')
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the quote check scrolls sideways at phone width ({width}px)"
+        page.screenshot(path=str(tmp_path / "check-390.png"), full_page=True)
         print(f"screenshots: {tmp_path}")
