@@ -15,6 +15,8 @@ Every span is an exact slice of the stored source text and is checked with searc
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
@@ -97,6 +99,22 @@ class QuoteCheck:
     def changed(self) -> tuple[Difference, ...]:
         """The differences that change meaning (what makes a claim `altered`)."""
         return tuple(d for d in self.differences if d.changes_meaning)
+
+    def diff_runs(self) -> tuple[str | Difference, ...]:
+        """The source quote cut at its differences, in order: plain source text between Difference records
+        (each stands for its `source` text, which the claim has as `claim`): a word diff, claim -> source."""
+        if self.source is None:
+            return ()
+        s, runs, at = self.source, [], self.source.char_start
+        for d in sorted(self.differences, key=lambda d: (d.char_start, d.char_end)):
+            start, end = min(max(d.char_start, at), s.char_end), min(max(d.char_end, at), s.char_end)
+            if start > at:
+                runs.append(s.quote[at - s.char_start:start - s.char_start])
+            runs.append(d)
+            at = max(at, end)
+        if at < s.char_end:
+            runs.append(s.quote[at - s.char_start:])
+        return tuple(runs)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: text, verdict, source, differences, nearest."""
@@ -269,13 +287,23 @@ class QuoteChecker:
     """Quote checking over one opened index (a `search.Searcher`): its phrase index and tokenised sections."""
 
     def __init__(self, searcher: Any, cache_size: int = 512):
-        self.searcher = searcher
+        # weak: checkers are cached per searcher (checker_for), and a strong reference back would keep
+        # every index a server ever opened alive
+        self._searcher = weakref.ref(searcher)
         self._regions: dict[SectionKey, Region] = {}
         self._cache_size = cache_size
         self._shingles: ShingleIndex | None = None
         self._chunks_by_doc: dict[str, list[Chunk]] = {}
         for c in searcher.chunks:
             self._chunks_by_doc.setdefault(c.doc_id, []).append(c)
+
+    @property
+    def searcher(self) -> Any:
+        """The opened index this checker reads (it must still be open)."""
+        searcher = self._searcher()
+        if searcher is None:
+            raise RuntimeError("the index this quote checker was made for has been closed")
+        return searcher
 
     @property
     def shingles(self) -> ShingleIndex:
@@ -303,7 +331,7 @@ class QuoteChecker:
         sections, or (dense) the nearest passages' sections."""
         s = self.searcher
         if dense:
-            vector = s.dense.embedder.embed([query])[0]
+            vector = s.embed([query])[0]
             return [self._section_of(s.chunks[row]) for row, _ in s.backend.dense(vector, DENSE_CANDIDATES, allowed)]
         found = self.shingles.lookup([[t.key for t in part] for part in claim.parts], PHRASE_CANDIDATES, allowed)
         found += [self._section_of(s.chunks[row]) for row, _ in s.backend.lexical(query, LEXICAL_CANDIDATES, allowed)]
@@ -366,10 +394,20 @@ class QuoteChecker:
         return self._source_span(m.region.doc_id, s.context_start, s.context_end, m.similarity)
 
 
+_checkers: weakref.WeakKeyDictionary[Any, QuoteChecker] = weakref.WeakKeyDictionary()
+_checkers_lock = threading.Lock()
+
+
+def checker_for(searcher: Any) -> QuoteChecker:
+    """The QuoteChecker of an opened index, made on first use and forgotten with the index, so its phrase
+    index and tokenised sections are built once per index (a server's rebuilt index gets a fresh one)."""
+    with _checkers_lock:
+        checker = _checkers.get(searcher)
+        if checker is None:
+            checker = _checkers[searcher] = QuoteChecker(searcher)
+        return checker
+
+
 def check_quote(searcher: Any, text: str, filters: Mapping[str, list[str] | str] | None = None) -> QuoteCheck:
     """Check a quote or claim against an opened index: verbatim, close, altered or not_found, with its source."""
-    checker = getattr(searcher, "_quote_checker", None)
-    if checker is None:
-        checker = QuoteChecker(searcher)
-        searcher._quote_checker = checker  # one per opened index: the tokenised sections are reused
-    return checker.check(text, filters)
+    return checker_for(searcher).check(text, filters)

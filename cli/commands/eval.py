@@ -1,5 +1,5 @@
 """`quarry eval`: score retrieval on a BEIR folder or a span gold set, per mode, optionally into a report;
-with --answers, score `quarry ask`'s answers on the same data instead.
+with --answers, score `quarry ask`'s answers on the same data instead; with --verify, quote checking.
 
 The flags and their checks live here; the scoring (eval.harness, eval.answers), the printed tables
 (eval.tables) and the report (eval.report, eval.report_answers) are plain functions in eval/."""
@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--answers", action="store_true",
                    help="score `quarry ask` instead of retrieval: gold spans (--gold) or ConditionalQA evidence (--dataset, --qa), "
                         "abstention rates, latency and the abstain_below calibration table")
+    p.add_argument("--verify", action="store_true",
+                   help="score quote checking (`quarry verify`) instead: --gold is a verdict gold set such as eval/gold/verify.jsonl; "
+                        "per-verdict precision and recall, confusion, changed words named, spans, latency")
     p.add_argument("--qa", default="qa.jsonl", metavar="FILE",
                    help="with --answers --dataset: questions with evidences inside the folder (default qa.jsonl)")
     p.add_argument("--corpus", default="corpus.jsonl", metavar="FILE", help="corpus file inside the BEIR folder (default corpus.jsonl)")
@@ -129,8 +132,32 @@ def run_answers(args, settings, progress) -> int:
     return 0
 
 
+def run_verify(args, settings, progress) -> int:
+    """`quarry eval --verify`: every row of a verdict gold set through the quote checker (eval/verify.py)."""
+    from eval import verify
+    from eval.harness import open_gold_docs
+
+    if not args.gold or args.dataset or args.answers:
+        raise UsageError("--verify needs --gold FILE (a verdict gold set such as eval/gold/verify.jsonl) and --docs")
+    if args.modes != DEFAULT_MODES or args.depth != 100 or args.split != "test" or args.report:
+        raise UsageError("--modes, -k, --split and --report do not apply to --verify")
+    try:
+        gold = verify.load_gold(args.gold)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if not gold:
+        raise UsageError(f"{args.gold}: no rows")
+    searcher, info, _, _ = open_gold_docs(_gold_docs(args), settings, args.name or args.gold.stem, progress)
+    result = verify.evaluate(searcher, gold, info["model"])
+    print(json.dumps(result.line(), ensure_ascii=False) if args.json else verify.report(result))
+    return 0
+
+
 def run(args, settings) -> int:
     from indexer.build import stderr_progress
+
+    if args.verify:
+        return run_verify(args, settings, stderr_progress(args.quiet))
 
     if args.qa != "qa.jsonl" and not args.answers:
         raise UsageError("--qa goes with --answers --dataset")

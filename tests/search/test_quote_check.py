@@ -7,7 +7,7 @@ import pytest
 from quarry.errors import UsageError
 from search import open_index
 from search import quote_text as qt
-from search.quote_check import QuoteCheck, check_quote
+from search.quote_check import QuoteCheck, check_quote, checker_for
 from search.verify import verify_quote
 
 REPORT = "wrexham-social-services-annual-report-2009-10"
@@ -139,6 +139,15 @@ def test_to_dict_is_the_json_contract(searcher):
         "kind": "number", "changes_meaning": True, "claim": "67", "source": "76", "char_start": 0, "char_end": 0}
 
 
+def test_diff_runs_rebuild_the_source_quote_with_each_difference_in_place(searcher):
+    result = check_quote(searcher, "We had 67 children coming into care in 09/10, compared with 50 in 08/09")
+    runs = result.diff_runs()
+    assert runs[0] == "We had " and runs[1].claim == "67" and runs[1].source == "76"
+    assert "".join(r if isinstance(r, str) else r.source for r in runs) == result.source.quote
+    assert check_quote(searcher, CHILDREN).diff_runs() == (CHILDREN,)
+    assert check_quote(searcher, "The Dewey Decimal Classification and its eighteen editions.").diff_runs() == ()
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\u201c \u201d", "...", "[\u2026]", "?!"])
 def test_empty_text_is_a_usage_error_of_one_line(searcher, text):
     with pytest.raises(UsageError) as e:
@@ -149,6 +158,24 @@ def test_empty_text_is_a_usage_error_of_one_line(searcher, text):
 def test_too_long_text_is_a_usage_error(searcher):
     with pytest.raises(UsageError):
         check_quote(searcher, "word " * 1000)
+
+
+def test_one_checker_per_open_index_forgotten_with_the_index(hash_index):
+    import gc
+
+    from search import quote_check
+
+    opened = open_index(hash_index.index, hash_index)
+    assert check_quote(opened, CHILDREN).verdict == "verbatim"
+    checker = checker_for(opened)
+    assert checker_for(opened) is checker and checker.searcher is opened  # built once, reused
+    assert not hasattr(opened, "_quote_checker")  # nothing set on the Searcher
+    other = open_index(hash_index.index, hash_index)
+    assert checker_for(other) is not checker
+    before = len(quote_check._checkers)
+    del opened, other, checker
+    gc.collect()
+    assert len(quote_check._checkers) == before - 2  # a closed (rebuilt) index does not stay in memory
 
 
 # ---- the pure parts, worked by hand ------------------------------------------------------------
