@@ -101,7 +101,7 @@ def collect(spec: FitSet, settings: Settings, say: Callable[[str], None]) -> Set
         searcher, _ = open_cached(settings, data.name, data.sources, None, 1000)
         items = [(qid, text, {d for d, r in data.qrels[qid].items() if r > 0}, qid) for qid, text in data.queries.items()]
         by = lambda chunk: chunk.doc_id  # noqa: E731
-    stored = _stored(spec, searcher, settings)
+    stored = _stored(spec, searcher, settings, items)
     if stored.is_file():
         return _load(stored, out)
     clock = time.perf_counter()
@@ -117,9 +117,11 @@ def collect(spec: FitSet, settings: Settings, say: Callable[[str], None]) -> Set
     return out
 
 
-def _stored(spec: FitSet, searcher, settings: Settings) -> Path:
-    """Where one set's gathered candidates are kept: keyed by its index and the base features' version."""
-    key = hashlib.sha256(f"{searcher.index.folder}|{settings.candidates}|{FEATURES}|{FEATURES_VERSION}".encode()).hexdigest()[:16]
+def _stored(spec: FitSet, searcher, settings: Settings, items: list) -> Path:
+    """Where one set's gathered candidates are kept: keyed by its index, its questions and judgements,
+    and the base features' version."""
+    questions = json.dumps([(q, text, sorted(rel), key) for q, text, rel, key in items])
+    key = hashlib.sha256(f"{searcher.index.folder}|{settings.candidates}|{FEATURES}|{FEATURES_VERSION}|{questions}".encode()).hexdigest()[:16]
     return Path(settings.eval_cache) / "fusion-data" / f"{spec.name.replace(':', '-')}-{key}.npz"
 
 

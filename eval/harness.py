@@ -101,7 +101,8 @@ def open_cached(settings: Settings, name: str, sources, progress: Progress | Non
                           embedder=query_memo(settings))
     info = {"chunks": len(searcher.chunks), "documents": len(searcher.doc_infos), "cache": indexed.index,
             "model": model_id_for(settings.model), **settings.chunking(),
-            "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k}
+            "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k,
+            "fusion_model": (settings.fusion_model or "search/ranker.json") if settings.fusion == "learned" else ""}
     return searcher, info
 
 

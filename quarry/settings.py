@@ -46,7 +46,7 @@ class Settings:
     max_k: int = _setting(1000, "largest k accepted")
     max_query_chars: int = _setting(2000, "longest query accepted (characters)")
     mode: str = _setting("hybrid", f"retrieval mode: {', '.join(MODES[:-1])} or {MODES[-1]}")
-    fusion: str = _setting("rrf", "hybrid fusion: rrf (reciprocal rank), weighted (convex combination of normalised scores) or learned (a fitted linear ranker over both lists' candidates)")
+    fusion: str = _setting("learned", "hybrid fusion: rrf (reciprocal rank), weighted (convex combination of normalised scores) or learned (a fitted linear ranker over both lists' candidates)")
     fusion_model: str = _setting("", "ranker file (JSON) for learned fusion: empty = the one shipped with quarry (search/ranker.json)")
     rrf_k: int = _setting(60, "RRF constant k")
     alpha: float = _setting(0.5, "weight of the dense score in weighted fusion")
