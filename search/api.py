@@ -16,7 +16,7 @@ from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import MODES, Settings
 from search import filters as filtering
 from search import fusion
-from search.backends.base import Backend
+from search.backends.base import Backend, Ranked
 from search.backends.local import LocalBackend
 from search.dense import query_embedder
 from search.index import LoadedIndex, load
@@ -159,14 +159,25 @@ class Searcher:
 
     def _candidates(self, query: str, interp: Interpretation, allowed: set[str] | None,
                     preferred: set[str] | None, n: int) -> Candidates:
-        from quarry.analysis import stopwords, terms
-
         lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
         if allowed is not None and not allowed:
             lexical, dense = [], []
         else:
             lexical = self.backend.lexical(lexical_query, n, allowed, meta_query=query)
             dense = self.backend.dense(self.embed([interp.expanded(query)])[0], n, allowed)
+        return self._featurize(query, interp, lexical, dense, preferred)
+
+    def featurize(self, query: str, lexical: Ranked, dense: Ranked,
+                  filters: Mapping[str, list[str] | str] | None = None) -> Candidates:
+        """Candidates and features of two given lists (what learned fusion adds to retrieval: `quarry bench` times it)."""
+        interp = self.interpret(query)
+        return self._featurize(query, interp, lexical, dense, self._preferred(interp, self.allowed(filters)))
+
+    def _featurize(self, query: str, interp: Interpretation, lexical: Ranked, dense: Ranked,
+                   preferred: set[str] | None) -> Candidates:
+        from quarry.analysis import stopwords, terms
+
+        lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
         q = feats.query_terms(query, terms(lexical_query), self._df_of, len(self.index.chunks), stopwords())
         rows, x = feats.features(q, lexical, dense, self, self._contains, preferred,
                                  fusion.preference_weight(1.0, interp.fields_matched))

@@ -98,10 +98,6 @@ def query_terms(query: str, analysed: Sequence[str], df: Callable[[str], int], n
     return QueryTerms(unique, idf, pairs, phrases)
 
 
-def _positions(ranked: Ranked) -> dict[int, tuple[int, float]]:
-    return {row: (rank, score) for rank, (row, score) in enumerate(ranked, start=1)}
-
-
 def candidate_rows(lexical: Ranked, dense: Ranked) -> list[int]:
     """The union of both lists: lexical order first, then dense-only passages."""
     return list(dict.fromkeys([r for r, _ in lexical] + [r for r, _ in dense]))
@@ -119,24 +115,23 @@ def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
     if not rows:
         return rows, x
     col = {name: i for i, name in enumerate(FEATURES)}
-    lex, den = _positions(lexical), _positions(dense)
-    best = lexical[0][1] if lexical and lexical[0][1] > 0 else 1.0
-    cos = [s for _, s in dense]
-    lo, hi = (min(cos), max(cos)) if cos else (0.0, 1.0)
+    index = {row: i for i, row in enumerate(rows)}
+    at_lex = np.array([index[r] for r, _ in lexical], dtype=np.int64)
+    at_den = np.array([index[r] for r, _ in dense], dtype=np.int64)
+    if len(lexical):
+        scores = np.array([sc for _, sc in lexical], dtype=np.float32)
+        best = scores[0] if scores[0] > 0 else 1.0
+        x[at_lex, col["bm25_norm"]] = scores / best
+        x[at_lex, col["bm25_rr"]] = 1.0 / np.arange(1, len(lexical) + 1)
+    cos = np.array([sc for _, sc in dense], dtype=np.float32)
+    lo, hi = (float(cos.min()), float(cos.max())) if len(cos) else (0.0, 1.0)
     span = hi - lo if hi > lo else 1.0
-    for i, row in enumerate(rows):
-        if row in lex:
-            rank, score = lex[row]
-            x[i, col["bm25_norm"]] = score / best
-            x[i, col["bm25_rr"]] = 1.0 / rank
-        if row in den:
-            rank, score = den[row]
-            x[i, col["dense_norm"]] = (score - lo) / span
-            x[i, col["dense_cos"]] = score
-            x[i, col["dense_rr"]] = 1.0 / rank
-        else:
-            x[i, col["dense_cos"]] = lo
-        x[i, col["in_both"]] = float(row in lex and row in den)
+    x[:, col["dense_cos"]] = lo
+    if len(dense):
+        x[at_den, col["dense_norm"]] = (cos - lo) / span
+        x[at_den, col["dense_cos"]] = cos
+        x[at_den, col["dense_rr"]] = 1.0 / np.arange(1, len(dense) + 1)
+    x[:, col["in_both"]] = (x[:, col["bm25_rr"]] > 0) & (x[:, col["dense_rr"]] > 0)
     if len(lexical) > 1 and lexical[0][1] > 0:
         x[0, col["bm25_top_margin"]] = (lexical[0][1] - lexical[1][1]) / lexical[0][1]
     if len(dense) > 1:
@@ -201,9 +196,11 @@ def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView) -> np.ndar
     out = np.zeros(len(rows), dtype=np.float32)
     if not q.phrases:
         return out
+    # a cheap test first: the phrases' three longest words must all be in the passage
+    needles = {w for p in q.phrases for w in sorted(p.split(), key=len)[-3:]}
     for i, row in enumerate(rows):
         text = view.text(row).lower()
-        if all(max(p.split(), key=len) in text for p in q.phrases):  # cheap test before normalising the passage
+        if all(w in text for w in needles):
             flat = words(text)
             out[i] = float(all(p in flat for p in q.phrases))
     return out

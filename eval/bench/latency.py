@@ -45,6 +45,25 @@ def time_each(run: Callable[[str], object], queries: Sequence[str], warmup: int 
     return out
 
 
+def fusion_costs(searcher, queries: Sequence[str]) -> dict[str, list[float]]:
+    """Milliseconds the fusion step alone takes per query on the same two candidate lists: learned fusion
+    (features + the ranker) and RRF. Retrieval and the query embedding are not timed."""
+    from search.ranker import load_ranker
+
+    ranker = load_ranker(searcher.settings.fusion_model)
+    out: dict[str, list[float]] = {"learned": [], "rrf": []}
+    for q in queries:
+        lists = searcher.candidates(q)
+        t = time.perf_counter()
+        cands = searcher.featurize(q, lists.lexical, lists.dense)
+        fusion.top(dict(zip(cands.rows, ranker.score(cands.features).tolist())), 10)
+        out["learned"].append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        fusion.top(fusion.rrf([[r for r, _ in lists.lexical], [r for r, _ in lists.dense]]), 10)
+        out["rrf"].append((time.perf_counter() - t) * 1000)
+    return out
+
+
 def speedup(baseline: dict[str, float], quarry: dict[str, float]) -> float:
     """Baseline time / quarry time at the median: how many times faster quarry is."""
     return baseline["p50_ms"] / quarry["p50_ms"] if quarry["p50_ms"] > 0 else float("inf")

@@ -92,6 +92,9 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
                 run = (lambda q: ask(searcher, q)) if mode == "ask" else (lambda q, m=mode: searcher.search(q, k=10, mode=m))
                 ours[mode] = latency.percentiles(latency.time_each(run, queries))
                 res.rows.append({"kind": "latency", "engine": "quarry", "size": size, "chunks": n_chunks, "mode": mode, **ours[mode]})
+            for name, ms in latency.fusion_costs(searcher, queries).items():
+                res.rows.append({"kind": "latency", "engine": "quarry", "size": size, "chunks": n_chunks,
+                                 "mode": f"fusion-{name}", **latency.percentiles(ms)})
             say(f"{size}: timing the baseline")
             from indexer.build import lexical_text
 
