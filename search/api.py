@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -208,9 +209,7 @@ class Searcher:
         """1 for each row whose passage holds a BM25 term: the term matrix's column, or (Milvus) the text."""
         matrix = self.index.lexical.get("text")
         if matrix is None:
-            from quarry.analysis import terms
-
-            return np.array([term in terms(self.index.chunks[r].text) for r in rows], dtype=np.float32)
+            return np.array([term in _passage_terms(self.index.chunks[r].text) for r in rows], dtype=np.float32)
         col = matrix.vocab.get(term)
         if col is None:
             return np.zeros(len(rows), dtype=np.float32)
@@ -286,6 +285,14 @@ class Searcher:
 
                 self._df = dict(Counter(t for c in self.index.chunks for t in set(terms(c.text))))
         return self._df
+
+
+@lru_cache(maxsize=50_000)
+def _passage_terms(text: str) -> frozenset[str]:
+    """A passage's BM25 terms, for a backend with no term matrix here (Milvus): analysed once per passage."""
+    from quarry.analysis import terms
+
+    return frozenset(terms(text))
 
 
 def hits_json(hits: Sequence[Hit], interpreted: Mapping[str, Any] | None) -> list[dict[str, Any]]:
