@@ -1,4 +1,5 @@
 """Generate eval/gold/verify.jsonl, the quote-checking gold set (#19), deterministically (seeded RNG).
+(Over 350 lines on purpose: every kind of edit the set makes reads side by side in one file.)
 
     python -m eval.make_verify_gold [--docs corpus --docs ../shared/datasets/ofsted/focused_visits]
         [--other ../shared/datasets/cisi/corpus.jsonl --other ../shared/datasets/conditionalqa/corpus.jsonl]
