@@ -13,6 +13,7 @@ from quarry.settings import Settings
 from search import open_index
 from search.answer import ABSTAIN_TEXT, ask, with_lexical_extras
 from search.answer_candidates import candidates_from, heading_like
+from search.answer_topic import Coverage, join_words, key_terms
 from search.verify import CitationMismatch
 
 CARDIFF = """Fostering
@@ -94,7 +95,6 @@ def test_the_same_finding_in_two_documents_is_cited_from_each(tiny):
 
 
 @pytest.mark.parametrize("question,missing", [
-    ("How many new foster carers did Swansea recruit?", "Swansea"),
     ("What was the average caseload of social workers in Cardiff in March 2019?", "march"),
     ("How many new foster carers did Cardiff recruit during 2016-17?", "2016/2017"),
     ("How many foster carers did Wrexham recruit in 2018-19?", "2018/2019"),
@@ -207,3 +207,45 @@ def test_lexical_extras_follow_the_fused_passages():
     merged = with_lexical_extras(fused, lexical)
     assert [h.chunk.text for h in merged] == ["alpha text.", "beta text.", "gamma text."]
     assert [h.rank for h in merged] == [1, 2, 3]
+
+
+# Topic coverage (#17): the question's key terms must be in the evidence.
+
+@pytest.mark.parametrize("question,missing", [
+    ("How many new foster carers did Swansea recruit?", "Swansea"),  # a place no document names
+    ("What was the council's repairs budget in 2018-19?", "repairs budget"),  # a topic no document covers
+    ("How many potholes did Cardiff fill during 2018-19?", "potholes"),
+])
+def test_abstains_and_names_what_the_reports_do_not_mention(tiny, question, missing):
+    answer = ask(tiny, question)
+    assert answer.abstained and answer.citations == ()
+    assert answer.answer == f"The reports do not mention {missing}."
+    assert missing.split()[-1] in answer.interpreted["missing_terms"]
+    assert "do not mention" in answer.interpreted["reason"]
+    assert 1 <= len(answer.passages) <= 3  # the closest passages are still shown
+
+
+def test_a_question_whose_topic_is_covered_is_answered_with_no_missing_terms(tiny):
+    answer = ask(tiny, "How much did Cardiff spend on fostering services?")
+    assert not answer.abstained
+    assert answer.interpreted["missing_terms"] == [] and "fostering" in answer.interpreted["key_terms"]
+
+
+def test_key_terms_leave_out_the_asking_frame_and_what_the_answer_names():
+    words = lambda q, vocab=None: [k.word for k in key_terms(q, (), vocab)]
+    assert words("What was the council's housing repairs budget in 2009/10?", {"hous": 3}) == ["council", "housing", "repairs", "budget"]
+    # a verb-like word the index never uses frames the question ("struggling"); one it uses is a topic ("housing")
+    assert words("Did Wrexham struggle to fill posts for practitioners struggling?", {"hous": 3}) == ["Wrexham", "struggle", "posts", "practitioners"]
+    assert words("What was the council's housing budget?", {}) == ["council", "budget"]
+    # "which bodies was it copied to": the noun asked for is the kind of answer, not a topic the evidence repeats
+    assert words("Which bodies was CIW's letter to Wrexham copied to?") == ["CIW", "letter", "Wrexham"]
+    assert words("What GCSE results did children achieve?") == ["GCSE", "children", "achieve"]
+
+
+def test_the_missing_share_is_idf_weighted_and_adjacent_missing_words_read_as_one_phrase():
+    keys = key_terms("What was the housing repairs budget?", (), {"hous": 1})
+    by = {k.word: k for k in keys}
+    cov = Coverage(keys, {}, (by["housing"], by["repairs"]), (by["repairs"],), {"hous": 1.0, "repair": 3.0, "budget": 1.0})
+    assert cov.missing_share == pytest.approx((1.0 + 3.0) / (1.0 + 3.0 + 1.0))
+    assert cov.phrase(question="What was the housing repairs budget?") == "housing repairs"
+    assert join_words(["potholes", "libraries"], "potholes and libraries") == "potholes or libraries"
