@@ -28,12 +28,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from quarry.analysis import terms
 from quarry.records import Answer, Citation, Hit
 from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
-from search.answer_topic import Coverage, key_terms, topic_coverage, uncovered
+from search.answer_topic import Coverage, topic_coverage, uncovered
 from search.rerank import load_reranker, rerank
 from search.verify import verify_citations
 
@@ -73,7 +72,7 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     interpreted: dict = {"answer_type": q.kind, "specifics": q.spec.to_dict(), "abstain_below": abstain_below}
     if not hits:
         return _abstain(question, hits, interpreted, "no passage matches" + (" the filters" if filters else ""))
-    keys = key_terms(q.text, _checked_apart(q), searcher.document_frequency)
+    keys = q.keys
     topic = topic_coverage(keys, hits, searcher)
     interpreted["key_terms"] = [k.word for k in keys]
     interpreted["missing_terms"] = [k.word for k in topic.missing]
@@ -108,11 +107,6 @@ def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:
 
 def _citation(n: int, c: Candidate, searcher: "Searcher") -> Citation:
     return Citation(n, c.hit, c.quote, c.start, c.end, searcher.page_at(c.hit.chunk.doc_id, c.start))
-
-
-def _checked_apart(q) -> set[str]:
-    """Terms search/constraints.py checks on its own (months); periods and numbers are digits."""
-    return {t for m in q.spec.months for t in terms(m)}
 
 
 def _evidence_texts(chosen: Sequence[Candidate]) -> list[str]:

@@ -22,6 +22,43 @@ _CONTINUES = re.compile(r"^[\"'\u2018\u201c(]*(?:This|These|That|Those|It|Its|Th
                         r"Consequently|As a result|However|During this)\b")
 
 
+# A sentence that leans on the one before it without opening with a pronoun: "The details for the focus of
+# these will be confirmed." ("these" standing alone, followed by a verb or punctuation, not by a noun).
+_LEANS_BACK = re.compile(r"^[\"'\u2018\u201c(]*(?:The (?:details|same|above|latter|former)|Both of|Each of|All of|Some of|"
+                         r"None of|Neither|Either)\b|\b(?:these|those)\b(?=\s+(?:will|would|is|are|was|were|has|have|had|"
+                         r"can|could|should|may|might|must|include|includes)\b|\s*[.,;:)])", re.I)
+
+# Letter furniture that says nothing about the services: copy lists, sign-offs, publication notices, thanks.
+# Each is quoted only when the question asks about it, i.e. uses one of its words ("Which bodies was the
+# letter copied to?"): pattern -> the BM25 terms of such a question.
+BOILERPLATE = (
+    (re.compile(r"\b(?:letter|report) (?:has been|is being|will be|was) copied\b|\bcopied to colleagues\b|\bI am copying\b", re.I),
+     frozenset({"copi", "copy"})),
+    (re.compile(r"\bworks closely with partner inspectorates\b", re.I), frozenset({"inspector"})),
+    (re.compile(r"^\W*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes)\b", re.I), frozenset({"sign", "sincer"})),
+    (re.compile(r"\b(?:this|the) letter (?:will|has been|is) (?:be )?published\b|\bwill be published on\b", re.I),
+     frozenset({"publish"})),
+    (re.compile(r"\bOfsted will take the findings\b", re.I), frozenset({"next"})),
+    (re.compile(r"\bIf you have any (?:queries|questions|comments)\b|\bplease (?:do not hesitate to )?contact\b", re.I),
+     frozenset({"contact", "queri"})),
+    (re.compile(r"^\W*(?:I|We) (?:would like to )?(?:thank|am grateful)\b|^\W*Thank you\b", re.I), frozenset({"thank"})),
+)
+
+
+def depends_on_context(sentence: str) -> bool:
+    """True when a sentence means little without the one before it ("This is due to...", "The details of these...")."""
+    return bool(_CONTINUES.match(sentence) or _LEANS_BACK.search(sentence))
+
+
+def boilerplate(sentence: str) -> frozenset[str] | None:
+    """When a sentence is letter furniture (copy list, sign-off, publication notice, thanks): the terms
+    of a question that asks about it; None for a sentence about the services."""
+    for pattern, asked_by in BOILERPLATE:
+        if pattern.search(sentence):
+            return asked_by
+    return None
+
+
 @dataclass
 class Candidate:
     """A quotable stretch of a retrieved passage: one sentence, or two when one continues the other."""
@@ -61,7 +98,9 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
             if len(text.split()) < MIN_WORDS or not re.search(r"[^\W\d_]", text):
                 continue
             start, end, first = c.char_start + a, c.char_start + b, i
-            if i and _CONTINUES.match(text) and not titles[i - 1]:
+            if depends_on_context(text):
+                if not i or titles[i - 1]:
+                    continue  # what it refers to is not in the passage: meaningless on its own
                 start, first = c.char_start + spans[i - 1][0], i - 1
             else:
                 following = (c.char_start + spans[i + 1][0], c.char_start + spans[i + 1][1], texts[i + 1]) if i + 1 < len(spans) \

@@ -4,6 +4,7 @@ continuation quotes, figure preference, multi-document support, abstention and q
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,7 @@ from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import open_index
 from search.answer import ABSTAIN_TEXT, ask, with_lexical_extras
-from search.answer_candidates import candidates_from, heading_like
+from search.answer_candidates import boilerplate, candidates_from, depends_on_context, heading_like
 from search.answer_topic import Coverage, join_words, key_terms
 from search.verify import CitationMismatch
 
@@ -249,3 +250,85 @@ def test_the_missing_share_is_idf_weighted_and_adjacent_missing_words_read_as_on
     assert cov.missing_share == pytest.approx((1.0 + 3.0) / (1.0 + 3.0 + 1.0))
     assert cov.phrase(question="What was the housing repairs budget?") == "housing repairs"
     assert join_words(["potholes", "libraries"], "potholes and libraries") == "potholes or libraries"
+
+
+# Answer selection (#17): no padding, no sentence that needs its neighbour, no letter furniture.
+
+LETTER = """Safeguarding
+
+The council has strengthened its safeguarding board and partners attend regularly. We will also undertake two pieces of focused activity within the local authority during the year. The details for the focus of these will be confirmed.
+
+The council recruited 14 new social workers in 2018-19. Social workers told us they feel well supported by their managers. The council also opened a new office in the town centre.
+
+You will note that this letter has been copied to colleagues in Audit Wales, Estyn and HIW. CIW works closely with partner inspectorates to consider the wider corporate perspective in which social services operate.
+"""
+
+
+@pytest.fixture(scope="module")
+def letter(tmp_path_factory):
+    settings = Settings(index=str(tmp_path_factory.mktemp("letter") / "index"), model="hash")
+    build_from_sources([Source("newtown-letter", "newtown-letter", entry={"title": "Performance Review 2018-19: Newtown",
+                                                                      "authority": "Newtown Council", "years": [2018, 2019]},
+                               text=LETTER)], settings)
+    return open_index(settings.index, settings)
+
+
+def test_a_factoid_question_is_answered_by_the_one_sentence_that_gives_the_figure(letter):
+    answer = ask(letter, "How many new social workers did the council recruit in 2018-19?")
+    assert not answer.abstained
+    assert [c.quote for c in answer.citations] == ["The council recruited 14 new social workers in 2018-19."]
+
+
+def test_a_sentence_joins_only_when_it_adds_what_the_question_asks_about():
+    from search.answer_choice import factoid
+    from search.answer_scoring import Question
+    from search.constraints import Specifics
+
+    q = Question("How many social workers?", ("social", "worker"), {}, "count", Specifics())
+    assert factoid(q) and factoid(replace(q, kind=None, text="Who leads the safeguarding board?"))
+    assert not factoid(replace(q, kind=None, text="How is the safeguarding board working?"))
+
+
+@pytest.mark.parametrize("sentence,depends", [
+    ("The details for the focus of these will be confirmed.", True),
+    ("This is an increase on the previous year.", True),
+    ("Both of them were inspected in May.", True),
+    ("These children were seen promptly.", True),  # opens with a demonstrative: refers back
+    ("The council recruited 14 new social workers in 2018-19.", False),
+    ("Managers review all of these cases weekly because of their risk.", False),  # "these cases": a noun follows
+])
+def test_context_dependent_sentences(sentence, depends):
+    assert depends_on_context(sentence) is depends
+
+
+def test_a_sentence_that_needs_its_neighbour_is_never_quoted_alone(letter):
+    cands = candidates_from([_letter_hit(letter)], letter.source_text)
+    quotes = [c.quote for c in cands]
+    assert "The details for the focus of these will be confirmed." not in quotes
+    assert any(q.endswith("focused activity within the local authority during the year. "
+                          "The details for the focus of these will be confirmed.") for q in quotes)
+
+
+@pytest.mark.parametrize("sentence", [
+    "You will note that this letter has been copied to colleagues in Audit Wales, Estyn and HIW.",
+    "Yours sincerely",
+    "Ofsted will take the findings from this focused visit into account when planning the next inspection or visit.",
+    "This letter will be published on the Ofsted website.",
+    "I would like to thank the staff for their help during the visit.",
+])
+def test_letter_furniture_is_boilerplate(sentence):
+    assert boilerplate(sentence)
+
+
+def test_boilerplate_is_not_quoted_unless_the_question_asks_about_it(letter):
+    asked = ask(letter, "Which bodies was the letter to Newtown copied to?")
+    assert not asked.abstained and "copied to colleagues" in asked.citations[0].quote
+    for question in ("What did CIW say about the safeguarding board and partners in Newtown?",
+                     "What did CIW say about the wider corporate perspective of social services in Newtown?"):
+        answer = ask(letter, question)
+        assert all(boilerplate(c.quote) is None for c in answer.citations), answer.answer
+
+
+def _letter_hit(searcher) -> Hit:
+    chunk = next(c for c in searcher.chunks if "focused activity" in c.text)
+    return Hit(chunk, searcher.doc_infos[chunk.doc_id], 1.0, 1)
