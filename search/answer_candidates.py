@@ -45,9 +45,26 @@ BOILERPLATE = (
 )
 
 
+# "This letter summarises...", "This report...": the document speaking of itself, not of the sentence before
+_SELF = re.compile(r"^[\"'\u2018\u201c(]*This (?:letter|report|annual report|overview|document|summary)\b", re.I)
+MAX_LEAN = 2  # a quote reaches back at most this many sentences for what its first one refers to
+
+
 def depends_on_context(sentence: str) -> bool:
     """True when a sentence means little without the one before it ("This is due to...", "The details of these...")."""
-    return bool(_CONTINUES.match(sentence) or _LEANS_BACK.search(sentence))
+    return not _SELF.match(sentence) and bool(_CONTINUES.match(sentence) or _LEANS_BACK.search(sentence))
+
+
+def antecedent(texts: Sequence[str], titles: Sequence[bool], i: int) -> int | None:
+    """Where a quote of sentence i must start so that its first sentence stands on its own (a chain like
+    "A plan was agreed. This involved... It..." goes back to the plan), or None when that is not in the
+    passage (a heading, the passage start, or more than MAX_LEAN sentences back)."""
+    first = i
+    while depends_on_context(texts[first]):
+        if not first or titles[first - 1] or i - first >= MAX_LEAN:
+            return None
+        first -= 1
+    return first
 
 
 def boilerplate(sentence: str) -> frozenset[str] | None:
@@ -99,9 +116,10 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
                 continue
             start, end, first = c.char_start + a, c.char_start + b, i
             if depends_on_context(text):
-                if not i or titles[i - 1]:
+                first = antecedent(texts, titles, i)
+                if first is None:
                     continue  # what it refers to is not in the passage: meaningless on its own
-                start, first = c.char_start + spans[i - 1][0], i - 1
+                start = c.char_start + spans[first][0]
             else:
                 following = (c.char_start + spans[i + 1][0], c.char_start + spans[i + 1][1], texts[i + 1]) if i + 1 < len(spans) \
                     else next_sentence(source_text(c.doc_id), end)

@@ -332,3 +332,13 @@ def test_boilerplate_is_not_quoted_unless_the_question_asks_about_it(letter):
 def _letter_hit(searcher) -> Hit:
     chunk = next(c for c in searcher.chunks if "focused activity" in c.text)
     return Hit(chunk, searcher.doc_infos[chunk.doc_id], 1.0, 1)
+
+
+def test_a_chain_of_sentences_that_refer_back_is_quoted_from_what_they_refer_to():
+    from search.answer_candidates import antecedent
+
+    texts = ["A protection plan was agreed.", "This involved referral for assessment.", "It worked well."]
+    assert antecedent(texts, [False] * 3, 2) == 0 and antecedent(texts, [False] * 3, 1) == 0
+    assert antecedent(texts, [False] * 3, 0) == 0
+    assert antecedent(["Heading", "This involved referral.", "It worked."], [True, False, False], 2) is None
+    assert not depends_on_context("This letter summarises our review of the council's performance.")
