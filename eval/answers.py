@@ -9,6 +9,13 @@ Gold rows come in two shapes, both judged here:
   sentence in the page `url` (the index's doc id for that page); the scenario is asked before the question.
 Abstentions on answerable questions count as misses in every rate.
 
+Per set it also reports what #17 asks of an answer's quotes: the median number of sentences quoted for
+factoid questions (how many / how much / when / who ...), and how many quoted sentences are judged
+context-dependent (a sentence that leans on the one before it, quoted without it) or boilerplate (letter
+furniture the question does not ask about), by the detectors in search/answer_candidates.py; and the
+questions split by a hash of their id into a calibration half (for any threshold) and a held-out half
+(reported apart: `held_out`), so a threshold tuned on a set is not judged on the questions it was tuned on.
+
 One pass of answers: the questions are asked once with the `abstain_below` threshold disabled, and
 each answer's confidence (the best sentence's score, which search/answer.py compares with
 `abstain_below` after everything else is decided) gives what any threshold would have done: the
@@ -20,8 +27,10 @@ metrics at the configured one, and the calibration table over a range (`at_thres
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +42,7 @@ from quarry.jsonl import read_jsonl
 from indexer.build import Progress
 
 NO_THRESHOLD = -1e9
+HELD_OUT_KEYS = ("questions", "answerable", "unanswerable", "span_hit", "evidence_hit", "abstain_answerable", "abstain_unanswerable")
 SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(19))  # abstain_below values of the calibration table: 0.30 .. 1.20
 MAX_MISSES = 200  # kept in saved results
 TEXT_CAP = 200  # characters of a question, answer or expected span kept per miss
@@ -63,7 +73,8 @@ class AnswerResult:
                 "unanswerable": m["unanswerable"], self.hit_key: m.get(self.hit_key),
                 "abstain_answerable": m["abstain_answerable"], "abstain_unanswerable": m["abstain_unanswerable"],
                 "abstain_below": m["abstain_below"], "latency_ms_p50": m.get("latency_ms_p50"),
-                "latency_ms_p95": m.get("latency_ms_p95")}
+                "latency_ms_p95": m.get("latency_ms_p95"), "held_out": m.get("held_out"),
+                "factoid_sentences_p50": m.get("factoid_sentences_p50"), "flagged_sentences": m.get("flagged_sentences")}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,11 +149,43 @@ def expected(row: dict[str, Any]) -> str:
     return str(answers[0][0]) if answers and answers[0] else ""
 
 
+def held_out(question_id: Any) -> bool:
+    """Which half a question falls in, by a hash of its id: the held-out half (True) or the calibration half."""
+    return int(hashlib.sha1(str(question_id).encode("utf-8")).hexdigest(), 16) % 2 == 1
+
+
+def is_factoid(question: str) -> bool:
+    """A question with one fact for an answer (a figure, a date, an acronym's expansion, who)."""
+    from search.answer_choice import FACTOID
+    from search.answer_types import question_type
+
+    return question_type(question) in FACTOID or re.match(r"\s*(?:who|whom|whose)\b", question, re.I) is not None
+
+
+def flagged_sentences(question: str, quotes: Iterable[str]) -> int:
+    """Quoted sentences judged context-dependent (leaning on a sentence not quoted with it) or boilerplate
+    the question does not ask about."""
+    from quarry.analysis import sentence_spans, terms
+    from search.answer_candidates import boilerplate, depends_on_context
+
+    asked = set(terms(question))
+    n = 0
+    for quote in quotes:
+        for i, (a, b) in enumerate(sentence_spans(quote)):
+            sentence = quote[a:b]
+            furniture = boilerplate(sentence)
+            n += (i == 0 and depends_on_context(sentence)) or (furniture is not None and not furniture & asked)
+    return n
+
+
 def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
     """One question's verdict: abstained, and (answerable) whether the answer holds the gold."""
     first = answer.citations[0] if answer.citations else None
     out: dict[str, Any] = {"id": row.get("id"), "answerable": is_answerable(row), "abstained": answer.abstained,
-                           "confidence": answer.interpreted.get("confidence"), "reason": answer.interpreted.get("reason")}
+                           "confidence": answer.interpreted.get("confidence"), "reason": answer.interpreted.get("reason"),
+                           "held_out": held_out(row.get("id")), "factoid": is_factoid(row["question"]),
+                           "sentences": len(answer.citations),
+                           "flagged": flagged_sentences(row["question"], [c.quote for c in answer.citations])}
     if not out["answerable"]:
         return out
     if row.get("answers") and isinstance(row["answers"][0], dict):  # seed shape: verbatim spans
@@ -218,6 +261,11 @@ def summarise(rows: list[dict[str, Any]], seconds: list[float] | None = None) ->
         metrics["span_hit"] = rate([r for r in answerable if "hit" in r], "hit")
     if any("evidence_hit" in r for r in answerable):
         metrics["evidence_hit"] = rate([r for r in answerable if "evidence_hit" in r], "evidence_hit")
+    answered = [r for r in rows if not r["abstained"] and "sentences" in r]
+    factoids = [r["sentences"] for r in answered if r.get("factoid")]
+    if answered:
+        metrics["factoid_sentences_p50"] = statistics.median(factoids) if factoids else None
+        metrics["flagged_sentences"] = sum(r.get("flagged", 0) for r in answered)
     if seconds:
         metrics["latency_ms_p50"] = round(float(np.percentile(seconds, 50)) * 1000, 1)
         metrics["latency_ms_p95"] = round(float(np.percentile(seconds, 95)) * 1000, 1)
@@ -249,9 +297,12 @@ def evaluate_answers(searcher, gold: Iterable[Any], dataset: str, k: int | None 
     rows, seconds = answer_rows(searcher, gold, k, progress, abstain_below=NO_THRESHOLD)
     judged = at_threshold(rows, abstain_below)
     found = misses(judged)
+    calibration = [r for r in rows if not r.get("held_out")]
+    held = summarise([r for r in judged if r.get("held_out")])
     return AnswerResult(dataset=dataset, questions=len(rows),
-                        metrics={**summarise(judged, seconds), "abstain_below": abstain_below},
-                        sweep=sweep(rows, sorted({*SWEEP, abstain_below})) if any(not r["answerable"] for r in rows) else [],
+                        metrics={**summarise(judged, seconds), "abstain_below": abstain_below,
+                                 "held_out": {k: held[k] for k in held if k in HELD_OUT_KEYS}},
+                        sweep=sweep(calibration, sorted({*SWEEP, abstain_below})) if any(not r["answerable"] for r in rows) else [],
                         misses=found[:MAX_MISSES], miss_count=len(found),
                         index={**(index or {}), "abstain_below": abstain_below,
                                "answer_passages": k or searcher.settings.answer_passages,

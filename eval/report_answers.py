@@ -65,8 +65,22 @@ def _summary(runs: list[dict[str, Any]], anchors: dict[str, Any]) -> list[str]:
     return out
 
 
+def _quality(r: AnswerResult) -> list[str]:
+    """Held-out figures and the quote checks of #17."""
+    m, held = r.metrics, r.metrics.get("held_out") or {}
+    out = []
+    if held:
+        out.append(f"Held out (half the questions by a hash of their id, never used to calibrate): {held.get('answerable')} answerable, "
+                   f"{held.get('unanswerable')} unanswerable; {LABELS.get(r.hit_key)} {_fmt(held.get(r.hit_key))}, abstains on "
+                   f"answerable {_fmt(held.get('abstain_answerable'))}, abstains on unanswerable {_fmt(held.get('abstain_unanswerable'))}.")
+    if "flagged_sentences" in m:
+        out.append(f"Quotes: factoid answers quote a median of {m.get('factoid_sentences_p50')} sentence(s); "
+                   f"{m['flagged_sentences']} quoted sentence(s) judged context-dependent or boilerplate.")
+    return out
+
+
 def _calibration(r: AnswerResult) -> list[str]:
-    out = [f"Calibration: the same answers at other `abstain_below` values (configured: {r.metrics['abstain_below']}).", "",
+    out = [f"Calibration (on the calibration half): the same answers at other `abstain_below` values (configured: {r.metrics['abstain_below']}).", "",
            f"| abstain_below | {LABELS.get(r.hit_key)} | abstains on answerable | abstains on unanswerable |", "|---|---|---|---|"]
     for row in r.sweep:
         mark = " ←" if row["abstain_below"] == r.metrics["abstain_below"] else ""
@@ -83,6 +97,9 @@ def _dataset(run: dict[str, Any]) -> list[str]:
            f"{idx.get('model')}; answers read {idx.get('answer_passages')} passages, quote up to {idx.get('answer_sentences')} "
            f"sentences, answer checks {'on' if idx.get('answer_checks') else 'off'}"
            + (f", reranker {idx['reranker']}" if idx.get("reranker") else "") + f". {r.seconds:.0f} s in all."]
+    quality = _quality(r)
+    if quality:
+        out += [""] + quality
     if r.sweep:
         out += [""] + _calibration(r)
     out += ["", f"Misses (answerable questions missed, unanswerable ones answered): {r.miss_count} of {r.questions}"

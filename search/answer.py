@@ -32,6 +32,7 @@ from quarry.records import Answer, Citation, Hit
 from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
+from search.answer_topic import Coverage, topic_coverage, uncovered
 from search.rerank import load_reranker, rerank
 from search.verify import verify_citations
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from search.api import Searcher
 
 ABSTAIN_TEXT = "The corpus does not answer this confidently."
+NOT_MENTIONED = "The reports do not mention {}."
+MISSING_SHARE = 0.3  # abstain when key terms no passage covers carry this share of the question's (IDF-weighted)
 CLOSEST_PASSAGES = 3  # passages shown with an abstention
 LEXICAL_EXTRAS = 10  # BM25's top passages also read when fusion ranked them below k
 
@@ -69,6 +72,13 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     interpreted: dict = {"answer_type": q.kind, "specifics": q.spec.to_dict(), "abstain_below": abstain_below}
     if not hits:
         return _abstain(question, hits, interpreted, "no passage matches" + (" the filters" if filters else ""))
+    keys = q.keys
+    topic = topic_coverage(keys, hits, searcher)
+    interpreted["key_terms"] = [k.word for k in keys]
+    interpreted["missing_terms"] = [k.word for k in topic.missing]
+    interpreted["missing_share"] = round(topic.missing_share, 4)
+    if topic.missing and checks and topic.missing_share >= MISSING_SHARE:
+        return _not_mentioned(question, hits, interpreted, topic, q.text)
     candidates = score_candidates(q, hits, searcher)
     chosen, reason = choose(q, candidates, searcher, sentences, checks)
     best = chosen[0].score if chosen else (max((c.score for c in candidates), default=0.0))
@@ -77,6 +87,10 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
         return _abstain(question, hits, interpreted, reason)
     if chosen[0].score < abstain_below:
         return _abstain(question, hits, interpreted, f"the best evidence scores {chosen[0].score:.2f}, under {abstain_below}")
+    not_quoted = uncovered([k for k in keys if k not in topic.missing], _evidence_texts(chosen), searcher, topic.neighbours)
+    if not_quoted:  # a partial answer names what it could not find
+        interpreted["missing_terms"] = [k.word for k in not_quoted]
+        interpreted["partial"] = True
     citations = tuple(_citation(n, c, searcher) for n, c in enumerate(chosen, start=1))
     verify_citations(citations, searcher.source_text)
     text = " ".join(f"{collapse(c.quote)} [{c.n}]" for c in citations)
@@ -93,6 +107,23 @@ def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:
 
 def _citation(n: int, c: Candidate, searcher: "Searcher") -> Citation:
     return Citation(n, c.hit, c.quote, c.start, c.end, searcher.page_at(c.hit.chunk.doc_id, c.start))
+
+
+def _evidence_texts(chosen: Sequence[Candidate]) -> list[str]:
+    """What a chosen sentence brings as evidence: itself, its context, its heading and its document's title."""
+    out = []
+    for c in chosen:
+        chunk = c.hit.chunk
+        out += [c.quote, c.context, " ".join(chunk.heading_path) or chunk.heading, c.hit.doc.title, c.hit.doc.authority or ""]
+    return out
+
+
+def _not_mentioned(question: str, hits: Sequence[Hit], interpreted: dict, topic: Coverage, asked: str) -> Answer:
+    """Abstain because a key term of the question is in none of the passages: say which."""
+    phrase = topic.phrase(question=asked)
+    where = "the reports" if len(topic.absent) == len(topic.missing) else "the passages closest to the question"
+    interpreted = {**interpreted, "reason": f"{where} do not mention {phrase}"}
+    return Answer(question, NOT_MENTIONED.format(phrase), True, (), tuple(hits[:CLOSEST_PASSAGES]), interpreted)
 
 
 def _abstain(question: str, hits: Sequence[Hit], interpreted: dict, reason: str) -> Answer:

@@ -22,6 +22,60 @@ _CONTINUES = re.compile(r"^[\"'\u2018\u201c(]*(?:This|These|That|Those|It|Its|Th
                         r"Consequently|As a result|However|During this)\b")
 
 
+# A sentence that leans on the one before it without opening with a pronoun: "The details for the focus of
+# these will be confirmed." ("these" standing alone, followed by a verb or punctuation, not by a noun).
+_LEANS_BACK = re.compile(r"^[\"'\u2018\u201c(]*(?:The (?:details|same|above|latter|former)|Both of|Each of|All of|Some of|"
+                         r"None of|Neither|Either)\b|\b(?:these|those)\b(?=\s+(?:will|would|is|are|was|were|has|have|had|"
+                         r"can|could|should|may|might|must|include|includes)\b|\s*[.,;:)])", re.I)
+
+# Letter furniture that says nothing about the services: copy lists, sign-offs, publication notices, thanks.
+# Each is quoted only when the question asks about it, i.e. uses one of its words ("Which bodies was the
+# letter copied to?"): pattern -> the BM25 terms of such a question.
+BOILERPLATE = (
+    (re.compile(r"\b(?:letter|report) (?:has been|is being|will be|was) copied\b|\bcopied to colleagues\b|\bI am copying\b", re.I),
+     frozenset({"copi", "copy"})),
+    (re.compile(r"\bworks closely with partner inspectorates\b", re.I), frozenset({"inspector"})),
+    (re.compile(r"^\W*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes)\b", re.I), frozenset({"sign", "sincer"})),
+    (re.compile(r"\b(?:this|the) letter (?:will|has been|is) (?:be )?published\b|\bwill be published on\b", re.I),
+     frozenset({"publish"})),
+    (re.compile(r"\bOfsted will take the findings\b", re.I), frozenset({"next"})),
+    (re.compile(r"\bIf you have any (?:queries|questions|comments)\b|\bplease (?:do not hesitate to )?contact\b", re.I),
+     frozenset({"contact", "queri"})),
+    (re.compile(r"^\W*(?:I|We) (?:would like to )?(?:thank|am grateful)\b|^\W*Thank you\b", re.I), frozenset({"thank"})),
+)
+
+
+# "This letter summarises...", "This report...": the document speaking of itself, not of the sentence before
+_SELF = re.compile(r"^[\"'\u2018\u201c(]*This (?:letter|report|annual report|overview|document|summary)\b", re.I)
+MAX_LEAN = 2  # a quote reaches back at most this many sentences for what its first one refers to
+
+
+def depends_on_context(sentence: str) -> bool:
+    """True when a sentence means little without the one before it ("This is due to...", "The details of these...")."""
+    return not _SELF.match(sentence) and bool(_CONTINUES.match(sentence) or _LEANS_BACK.search(sentence))
+
+
+def antecedent(texts: Sequence[str], titles: Sequence[bool], i: int) -> int | None:
+    """Where a quote of sentence i must start so that its first sentence stands on its own (a chain like
+    "A plan was agreed. This involved... It..." goes back to the plan), or None when that is not in the
+    passage (a heading, the passage start, or more than MAX_LEAN sentences back)."""
+    first = i
+    while depends_on_context(texts[first]):
+        if not first or titles[first - 1] or i - first >= MAX_LEAN:
+            return None
+        first -= 1
+    return first
+
+
+def boilerplate(sentence: str) -> frozenset[str] | None:
+    """When a sentence is letter furniture (copy list, sign-off, publication notice, thanks): the terms
+    of a question that asks about it; None for a sentence about the services."""
+    for pattern, asked_by in BOILERPLATE:
+        if pattern.search(sentence):
+            return asked_by
+    return None
+
+
 @dataclass
 class Candidate:
     """A quotable stretch of a retrieved passage: one sentence, or two when one continues the other."""
@@ -61,8 +115,11 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
             if len(text.split()) < MIN_WORDS or not re.search(r"[^\W\d_]", text):
                 continue
             start, end, first = c.char_start + a, c.char_start + b, i
-            if i and _CONTINUES.match(text) and not titles[i - 1]:
-                start, first = c.char_start + spans[i - 1][0], i - 1
+            if depends_on_context(text):
+                first = antecedent(texts, titles, i)
+                if first is None:
+                    continue  # what it refers to is not in the passage: meaningless on its own
+                start = c.char_start + spans[first][0]
             else:
                 following = (c.char_start + spans[i + 1][0], c.char_start + spans[i + 1][1], texts[i + 1]) if i + 1 < len(spans) \
                     else next_sentence(source_text(c.doc_id), end)

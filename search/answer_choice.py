@@ -1,13 +1,18 @@
 """Which scored sentences make the answer: the best one that honours what the question pins down,
-then close runners-up (other documents stating the same finding first), overlapping quotes merged."""
+then close runners-up that add something the question asks about (a key term the chosen sentences
+leave out) or, for questions that are not factoid, state the same finding in another document;
+overlapping quotes merged. A factoid question (how many / how much / when / who ...) is answered by
+one sentence when that sentence gives the figure and covers what the others would."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from search.answer_candidates import Candidate, cut_quote, term_set
 from search.answer_scoring import AUTHORITY_WORDS, Question
-from search.answer_types import LABELS, SOFT
+from search.answer_topic import KeyTerm, covered_by, glossary_links
+from search.answer_types import COUNT, DATE, DEFINITION, DURATION, LABELS, MONEY, PERCENT, SOFT
 from search.constraints import unmet
 
 if TYPE_CHECKING:
@@ -17,6 +22,20 @@ RUNNER_UP_MARGIN = 0.3  # further sentences join the answer when they score with
 SAME_FINDING = 0.8  # cosine between two sentences of different documents that state the same finding
 NEAR_DUPLICATE = 0.8  # term-set Jaccard above which two sentences of one document repeat each other
 MAX_QUOTE_CHARS = 1000  # overlapping quotes merge into one up to this length
+FACTOID = frozenset({COUNT, MONEY, DATE, DURATION, PERCENT, DEFINITION})
+_WHO = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
+
+
+def factoid(q: Question) -> bool:
+    """A question with one fact for an answer: a figure, a date, an expansion, or who."""
+    return q.kind in FACTOID or bool(_WHO.match(q.text))
+
+
+def keys_covered(q: Question, c: Candidate, links) -> set[str]:
+    """The question's key terms a candidate's quote says (its heading and document name are shared by its
+    neighbours, so they cannot tell whether one more sentence adds anything)."""
+    found = term_set(c.quote)
+    return {k.term for k in q.keys if covered_by(k, found, links)}
 
 
 def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most: int,
@@ -53,16 +72,23 @@ def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most:
         specific = [f for f in failures if not f.startswith("no sentence")]
         return [], (specific or failures or ["no sentence in the closest passages answers it"])[0]
     chosen = [primary]
+    links = glossary_links(searcher.interpreter.glossary)
+    covered = keys_covered(q, primary, links)
+    one_fact = factoid(q)
     close = [c for c in ranked if c is not primary and c.score >= primary.score - RUNNER_UP_MARGIN]
     close.sort(key=lambda c: not _same_finding(c, primary))  # other documents saying the same come first
     for c in close:
         if len(chosen) >= most:
             break
+        adds = keys_covered(q, c, links) - covered
+        if not adds and (one_fact or not _same_finding(c, primary)):
+            continue  # it would pad the answer: nothing the question asks about that is not quoted already
         inside = [i for i, x in enumerate(chosen) if _overlaps(c, x)]
         if inside:  # overlapping quotes (a sentence with its antecedent, and with its continuation) merge
             i = inside[0]
             if len(inside) == 1 and max(c.end, chosen[i].end) - min(c.start, chosen[i].start) <= MAX_QUOTE_CHARS and fits(c):
                 chosen[i] = _merge(chosen[i], c, searcher.source_text)
+                covered |= adds
             continue
         if any(_repeats(c, x) for x in chosen):
             continue
@@ -70,6 +96,7 @@ def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most:
                           for x in chosen)  # same section: the chosen sentence's specifics hold there too
         if fits(c) or near_chosen and _gives_kind(q, c, checks):
             chosen.append(c)
+            covered |= adds
     return chosen, ""
 
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from quarry.analysis import terms
 from quarry.records import Hit
-from search.answer_candidates import Candidate, candidates_from, collapse, passage_sentences, term_set
+from search.answer_candidates import Candidate, boilerplate, candidates_from, collapse, passage_sentences, term_set
+from search.answer_topic import KeyTerm, key_terms
 from search.answer_types import COUNT, acronym_asked, counted, has_figure, question_type
 from search.constraints import Specifics, specifics, strip_periods
 
@@ -51,6 +52,7 @@ class Question:
     acronym: str | None = None
     focused: str = ""  # the question as embedded for the cosine (see `focus`)
     personal: bool = False  # asked in the first person: its dates, places and numbers are the asker's situation
+    keys: tuple[KeyTerm, ...] = ()  # the key terms whose coverage decides the topic (search/answer_topic.py)
 
 
 def best_rank(hit: Hit) -> int:
@@ -96,8 +98,11 @@ def analyse(question: str, searcher: "Searcher") -> Question:
     df = searcher.document_frequency
     idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in content}
     # the cosine reads the whole text (a scenario tells what "it" is); coverage, type and specifics the asked part
-    return Question(asked, content, idf, question_type(asked), specifics(asked), acronym_asked(asked),
-                    focus(question, searcher), _FIRST_PERSON.search(question) is not None)
+    spec = specifics(asked)
+    months = {t for m in spec.months for t in terms(m)}  # checked by search/constraints.py
+    return Question(asked, content, idf, question_type(asked), spec, acronym_asked(asked),
+                    focus(question, searcher), _FIRST_PERSON.search(question) is not None,
+                    key_terms(asked, months, df))
 
 
 def coverage(q: Question, found: set[str]) -> float:
@@ -108,7 +113,7 @@ def coverage(q: Question, found: set[str]) -> float:
 
 def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> list[Candidate]:
     """Candidates scored by the formula in the module docstring, best first."""
-    cands = candidates_from(hits, searcher.source_text)
+    cands = [c for c in candidates_from(hits, searcher.source_text) if not _unasked_boilerplate(q, c.quote)]
     thing = counted(q.text) if q.kind == COUNT else None
     near = frozenset(terms(thing) if thing else q.terms)  # a count must stand by the thing counted
     context_terms: dict[str, set[str]] = {}
@@ -131,6 +136,12 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
             c.score += W_COSINE * c.cosine
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
     return cands
+
+
+def _unasked_boilerplate(q: Question, quote: str) -> bool:
+    """Letter furniture ("this letter has been copied to...") is quoted only when the question asks about it."""
+    asked_by = boilerplate(quote)
+    return asked_by is not None and not asked_by & set(q.terms)
 
 
 def _embedded(c: Candidate) -> str:

@@ -160,10 +160,14 @@ def answer_panel(answer: Answer | None, hits: Sequence[Hit] = ()) -> str:
     """The short answer with [n] markers linking to the result cards (or its own quotes), or the abstention."""
     if answer is None:
         return ""
+    missing = [str(t) for t in answer.interpreted.get("missing_terms") or []]
     if answer.abstained or not answer.citations:
         message = answer.answer or "The documents do not answer this question confidently."
+        reason = answer.interpreted.get("reason")
+        why = f'<p class="q-reason">Why: {escape(str(reason))}.</p>' if reason else ""
         return ('<section class="q-answer q-abstained" aria-live="polite"><h2>No confident answer</h2>'
-                f"<p>{escape(message)}</p><p class=\"q-hint\">The passages below may still help.</p></section>")
+                f"<p>{escape(message)}</p>{why}{_missing(missing, 'Not found in the reports')}"
+                '<p class="q-hint">The passages below may still help.</p></section>')
     targets = {c.n: _cite_target(c, hits) for c in answer.citations}
 
     def link(m: re.Match) -> str:
@@ -177,7 +181,15 @@ def answer_panel(answer: Answer | None, hits: Sequence[Hit] = ()) -> str:
         items.append(f'<li id="cite-{c.n}" value="{c.n}"><q>{escape(c.quote)}</q> <span class="q-citation">'
                      f'{escape(cite)}</span> {_copy_button(copy_text(" ".join(c.quote.split()), cite))}</li>')
     return ('<section class="q-answer" aria-live="polite"><h2>Answer</h2>'
-            f'<p class="q-answer-text">{text}</p><ol class="q-answer-cites">{"".join(items)}</ol></section>')
+            f'<p class="q-answer-text">{text}</p>{_missing(missing, "Not found in the quoted sentences")}'
+            f'<ol class="q-answer-cites">{"".join(items)}</ol></section>')
+
+
+def _missing(terms: Sequence[str], label: str) -> str:
+    """The question's terms the evidence does not cover (a partial answer, or why it abstained)."""
+    if not terms:
+        return ""
+    return f'<p class="q-missing">{escape(label)}: ' + ", ".join(f"<mark>{escape(t)}</mark>" for t in terms) + "</p>"
 
 
 def share_query(query: str, mode: str, k: int, filters: Mapping[str, Sequence[str]]) -> str:

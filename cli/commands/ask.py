@@ -48,6 +48,9 @@ def format_answer(answer) -> str:
                 lines.append(f"{hit.rank}. {hit.citation}")
                 lines.append(textwrap.indent(textwrap.fill(excerpt[:300] + ("\u2026" if len(excerpt) > 300 else ""), 92), "    "))
         return "\n".join(lines)
+    missing = answer.interpreted.get("missing_terms")
+    if missing:  # a partial answer names what its quotes do not cover
+        lines.append(f"(not found in the quoted sentences: {', '.join(missing)})")
     lines.append("")
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.to_dict()['citation']}")

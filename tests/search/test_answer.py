@@ -4,6 +4,7 @@ continuation quotes, figure preference, multi-document support, abstention and q
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,8 @@ from quarry.records import Chunk, DocInfo, Hit
 from quarry.settings import Settings
 from search import open_index
 from search.answer import ABSTAIN_TEXT, ask, with_lexical_extras
-from search.answer_candidates import candidates_from, heading_like
+from search.answer_candidates import boilerplate, candidates_from, depends_on_context, heading_like
+from search.answer_topic import Coverage, join_words, key_terms
 from search.verify import CitationMismatch
 
 CARDIFF = """Fostering
@@ -94,7 +96,6 @@ def test_the_same_finding_in_two_documents_is_cited_from_each(tiny):
 
 
 @pytest.mark.parametrize("question,missing", [
-    ("How many new foster carers did Swansea recruit?", "Swansea"),
     ("What was the average caseload of social workers in Cardiff in March 2019?", "march"),
     ("How many new foster carers did Cardiff recruit during 2016-17?", "2016/2017"),
     ("How many foster carers did Wrexham recruit in 2018-19?", "2018/2019"),
@@ -207,3 +208,137 @@ def test_lexical_extras_follow_the_fused_passages():
     merged = with_lexical_extras(fused, lexical)
     assert [h.chunk.text for h in merged] == ["alpha text.", "beta text.", "gamma text."]
     assert [h.rank for h in merged] == [1, 2, 3]
+
+
+# Topic coverage (#17): the question's key terms must be in the evidence.
+
+@pytest.mark.parametrize("question,missing", [
+    ("How many new foster carers did Swansea recruit?", "Swansea"),  # a place no document names
+    ("What was the council's repairs budget in 2018-19?", "repairs budget"),  # a topic no document covers
+    ("How many potholes did Cardiff fill during 2018-19?", "potholes"),
+])
+def test_abstains_and_names_what_the_reports_do_not_mention(tiny, question, missing):
+    answer = ask(tiny, question)
+    assert answer.abstained and answer.citations == ()
+    assert answer.answer == f"The reports do not mention {missing}."
+    assert missing.split()[-1] in answer.interpreted["missing_terms"]
+    assert "do not mention" in answer.interpreted["reason"]
+    assert 1 <= len(answer.passages) <= 3  # the closest passages are still shown
+
+
+def test_a_question_whose_topic_is_covered_is_answered_with_no_missing_terms(tiny):
+    answer = ask(tiny, "How much did Cardiff spend on fostering services?")
+    assert not answer.abstained
+    assert answer.interpreted["missing_terms"] == [] and "fostering" in answer.interpreted["key_terms"]
+
+
+def test_key_terms_leave_out_the_asking_frame_and_what_the_answer_names():
+    words = lambda q, vocab=None: [k.word for k in key_terms(q, (), vocab)]
+    assert words("What was the council's housing repairs budget in 2009/10?", {"hous": 3}) == ["council", "housing", "repairs", "budget"]
+    # a verb-like word the index never uses frames the question ("struggling"); one it uses is a topic ("housing")
+    assert words("Did Wrexham struggle to fill posts for practitioners struggling?", {"hous": 3}) == ["Wrexham", "struggle", "posts", "practitioners"]
+    assert words("What was the council's housing budget?", {}) == ["council", "budget"]
+    # "which bodies was it copied to": the noun asked for is the kind of answer, not a topic the evidence repeats
+    assert words("Which bodies was CIW's letter to Wrexham copied to?") == ["CIW", "letter", "Wrexham"]
+    assert words("What GCSE results did children achieve?") == ["GCSE", "children", "achieve"]
+
+
+def test_the_missing_share_is_idf_weighted_and_adjacent_missing_words_read_as_one_phrase():
+    keys = key_terms("What was the housing repairs budget?", (), {"hous": 1})
+    by = {k.word: k for k in keys}
+    cov = Coverage(keys, {}, (by["housing"], by["repairs"]), (by["repairs"],), {"hous": 1.0, "repair": 3.0, "budget": 1.0})
+    assert cov.missing_share == pytest.approx((1.0 + 3.0) / (1.0 + 3.0 + 1.0))
+    assert cov.phrase(question="What was the housing repairs budget?") == "housing repairs"
+    assert join_words(["potholes", "libraries"], "potholes and libraries") == "potholes or libraries"
+
+
+# Answer selection (#17): no padding, no sentence that needs its neighbour, no letter furniture.
+
+LETTER = """Safeguarding
+
+The council has strengthened its safeguarding board and partners attend regularly. We will also undertake two pieces of focused activity within the local authority during the year. The details for the focus of these will be confirmed.
+
+The council recruited 14 new social workers in 2018-19. Social workers told us they feel well supported by their managers. The council also opened a new office in the town centre.
+
+You will note that this letter has been copied to colleagues in Audit Wales, Estyn and HIW. CIW works closely with partner inspectorates to consider the wider corporate perspective in which social services operate.
+"""
+
+
+@pytest.fixture(scope="module")
+def letter(tmp_path_factory):
+    settings = Settings(index=str(tmp_path_factory.mktemp("letter") / "index"), model="hash")
+    build_from_sources([Source("newtown-letter", "newtown-letter", entry={"title": "Performance Review 2018-19: Newtown",
+                                                                      "authority": "Newtown Council", "years": [2018, 2019]},
+                               text=LETTER)], settings)
+    return open_index(settings.index, settings)
+
+
+def test_a_factoid_question_is_answered_by_the_one_sentence_that_gives_the_figure(letter):
+    answer = ask(letter, "How many new social workers did the council recruit in 2018-19?")
+    assert not answer.abstained
+    assert [c.quote for c in answer.citations] == ["The council recruited 14 new social workers in 2018-19."]
+
+
+def test_a_sentence_joins_only_when_it_adds_what_the_question_asks_about():
+    from search.answer_choice import factoid
+    from search.answer_scoring import Question
+    from search.constraints import Specifics
+
+    q = Question("How many social workers?", ("social", "worker"), {}, "count", Specifics())
+    assert factoid(q) and factoid(replace(q, kind=None, text="Who leads the safeguarding board?"))
+    assert not factoid(replace(q, kind=None, text="How is the safeguarding board working?"))
+
+
+@pytest.mark.parametrize("sentence,depends", [
+    ("The details for the focus of these will be confirmed.", True),
+    ("This is an increase on the previous year.", True),
+    ("Both of them were inspected in May.", True),
+    ("These children were seen promptly.", True),  # opens with a demonstrative: refers back
+    ("The council recruited 14 new social workers in 2018-19.", False),
+    ("Managers review all of these cases weekly because of their risk.", False),  # "these cases": a noun follows
+])
+def test_context_dependent_sentences(sentence, depends):
+    assert depends_on_context(sentence) is depends
+
+
+def test_a_sentence_that_needs_its_neighbour_is_never_quoted_alone(letter):
+    cands = candidates_from([_letter_hit(letter)], letter.source_text)
+    quotes = [c.quote for c in cands]
+    assert "The details for the focus of these will be confirmed." not in quotes
+    assert any(q.endswith("focused activity within the local authority during the year. "
+                          "The details for the focus of these will be confirmed.") for q in quotes)
+
+
+@pytest.mark.parametrize("sentence", [
+    "You will note that this letter has been copied to colleagues in Audit Wales, Estyn and HIW.",
+    "Yours sincerely",
+    "Ofsted will take the findings from this focused visit into account when planning the next inspection or visit.",
+    "This letter will be published on the Ofsted website.",
+    "I would like to thank the staff for their help during the visit.",
+])
+def test_letter_furniture_is_boilerplate(sentence):
+    assert boilerplate(sentence)
+
+
+def test_boilerplate_is_not_quoted_unless_the_question_asks_about_it(letter):
+    asked = ask(letter, "Which bodies was the letter to Newtown copied to?")
+    assert not asked.abstained and "copied to colleagues" in asked.citations[0].quote
+    for question in ("What did CIW say about the safeguarding board and partners in Newtown?",
+                     "What did CIW say about the wider corporate perspective of social services in Newtown?"):
+        answer = ask(letter, question)
+        assert all(boilerplate(c.quote) is None for c in answer.citations), answer.answer
+
+
+def _letter_hit(searcher) -> Hit:
+    chunk = next(c for c in searcher.chunks if "focused activity" in c.text)
+    return Hit(chunk, searcher.doc_infos[chunk.doc_id], 1.0, 1)
+
+
+def test_a_chain_of_sentences_that_refer_back_is_quoted_from_what_they_refer_to():
+    from search.answer_candidates import antecedent
+
+    texts = ["A protection plan was agreed.", "This involved referral for assessment.", "It worked well."]
+    assert antecedent(texts, [False] * 3, 2) == 0 and antecedent(texts, [False] * 3, 1) == 0
+    assert antecedent(texts, [False] * 3, 0) == 0
+    assert antecedent(["Heading", "This involved referral.", "It worked."], [True, False, False], 2) is None
+    assert not depends_on_context("This letter summarises our review of the council's performance.")

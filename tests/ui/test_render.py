@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from dataclasses import replace
 from html import escape
 from html.parser import HTMLParser
 
@@ -161,3 +162,22 @@ def test_quote_check_panel_escapes_the_claim_and_the_source_and_marks_difference
     assert html.count('class="q-diff q-meaning"') == 1 and 'q-verdict-altered' in html
     assert escape(f"Report {EVIL}") in html  # the citation
     assert Attributes.of(html, "data-copy") == [f"\u201c{source}\u201d \u2014 {span.citation}"]
+
+
+def test_the_answer_panel_shows_why_it_abstained_and_what_is_missing_escaped():
+    answer = Answer("q?", "The reports do not mention <b>housing</b> repairs.", True,
+                    interpreted={"reason": "the reports do not mention <b>housing</b> repairs", "missing_terms": ["<b>housing</b>", "repairs"]})
+    html = render.answer_panel(answer, [])
+    assert "No confident answer" in html and "<b>" not in html
+    assert "Why: the reports do not mention &lt;b&gt;housing&lt;/b&gt; repairs." in html
+    assert "Not found in the reports: <mark>&lt;b&gt;housing&lt;/b&gt;</mark>, <mark>repairs</mark>" in html
+
+
+def test_a_partial_answer_names_the_terms_its_quotes_leave_out():
+    chunk = Chunk("c1", "d1", "1", "Fostering", ("Fostering",), "Carers were recruited.", 0, 22)
+    hit = Hit(chunk, DocInfo("d1", "d1.txt", "A report"), 1.0, 1)
+    answer = Answer("q?", "Carers were recruited. [1]", False, (Citation(1, hit, "Carers were recruited.", 0, 22),),
+                    (hit,), {"missing_terms": ["Swansea"]})
+    html = render.answer_panel(answer, [hit])
+    assert "Not found in the quoted sentences: <mark>Swansea</mark>" in html
+    assert "q-missing" not in render.answer_panel(replace(answer, interpreted={}), [hit])
