@@ -74,15 +74,15 @@ def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most:
     chosen = [primary]
     links = glossary_links(searcher.interpreter.glossary)
     covered = keys_covered(q, primary, links)
-    one_fact = factoid(q)
+    one_fact = factoid(q)  # a factoid takes no sentence that adds nothing; other questions may quote a runner-up that fits
     close = [c for c in ranked if c is not primary and c.score >= primary.score - RUNNER_UP_MARGIN]
     close.sort(key=lambda c: not _same_finding(c, primary))  # other documents saying the same come first
     for c in close:
         if len(chosen) >= most:
             break
         adds = keys_covered(q, c, links) - covered
-        if not adds and (one_fact or not _same_finding(c, primary)):
-            continue  # it would pad the answer: nothing the question asks about that is not quoted already
+        if not adds and one_fact:
+            continue  # a factoid is answered: nothing the question asks about that is not quoted already
         inside = [i for i, x in enumerate(chosen) if _overlaps(c, x)]
         if inside:  # overlapping quotes (a sentence with its antecedent, and with its continuation) merge
             i = inside[0]
