@@ -22,7 +22,7 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 BY = ("authority", "year", "doc", "type")
 UNKNOWN = "(not recorded)"  # the group of documents whose metadata lacks the field
 MAX_PER_GROUP = 10
-FINDING_PASSAGES = 2  # a group's best passages read for its finding
+FINDING_PASSAGES = 5  # a group's best passages read for its finding (and reordered by it)
 MIN_COVERAGE = 0.5  # IDF-weighted share of the topic's terms a finding must hold (with its heading and context)
 MILVUS_DEPTH = 16_384  # the most results one Milvus request returns
 NO_EVIDENCE = "no passage in this group matches the topic"
@@ -299,10 +299,20 @@ def finding_score(cosine: float, coverage: float, rank: int, figure: bool) -> fl
     return W_COSINE * cosine + W_LEXICAL * coverage + W_PASSAGE / math.sqrt(rank) + W_FIGURE * figure
 
 
+def reordered(hits: Sequence[Hit], cands: Sequence, n: int) -> tuple[Hit, ...]:
+    """The group's passages ordered by their best sentence's score (the answer step's judgement of the
+    evidence; retrieval order breaks ties and follows for passages without a sentence), renumbered,
+    the first n; the sentence score is kept as the passage's "answer" score."""
+    best: dict[str, float] = {}
+    for c in cands:
+        best[c.hit.chunk.chunk_id] = max(best.get(c.hit.chunk.chunk_id, -math.inf), c.score)
+    order = sorted(hits, key=lambda h: (-best.get(h.chunk.chunk_id, -math.inf), h.rank))
+    return tuple(replace(h, rank=i, scores={**h.scores, **({"answer": best[h.chunk.chunk_id]} if h.chunk.chunk_id in best else {})})
+                 for i, h in enumerate(order[:n], start=1))
+
+
 def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float], searcher: "Searcher") -> Row:
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
-    from dataclasses import replace
-
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
     from search.answer_scoring import coverage
@@ -325,6 +335,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         c.cosine = float(cosine[chunk.chunk_id])
         c.score = finding_score(c.cosine, c.coverage, c.hit.rank, c.figure)
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
+    row = replace(row, hits=reordered(hits, cands, len(row.hits)))
     chosen, reason = choose(q, cands, searcher, 1, searcher.settings.answer_checks)
     best = chosen[0] if chosen else None
     confidence = best.score if best else max((c.score for c in cands), default=0.0)

@@ -69,7 +69,8 @@ def first_heading(text: str, file_title: str) -> str | None:
     need = min(3, len(wanted))
     lines = [" ".join(line.split()) for line in text[:HEAD_CHARS].splitlines()]
     for i, line in enumerate(lines):
-        if not line or not line[0].isupper() or line.startswith("Dear ") or line.endswith((",", ";", ":")):
+        if not line or not line[0].isupper() or line.startswith("Dear ") or line.endswith((",", ";", ":")) \
+                or _RUN_ON.match(" " + line):
             continue
         for more in lines[i + 1:i + 3]:
             if not more[:1].islower() or line.endswith("."):
