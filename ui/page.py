@@ -15,6 +15,7 @@ import gradio as gr
 
 from quarry.errors import QuarryError
 from ui import handlers, render
+from ui.compare_page import compare_section
 from ui.handlers import SearchRequest, SearchView
 from ui.scripts import COPY_JS, URL_JS
 
@@ -127,6 +128,7 @@ def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
         for button, text in zip(example_buttons, handlers.EXAMPLES):
             button.click(lambda t=text: t, inputs=None, outputs=query, api_visibility="private").then(**search)
         demo.load(on_load, inputs=None, outputs=[*form, *shown], api_visibility="private", show_progress_on=[status])
+        compare_section(demo, current, lock, export_dir, [authority, document, year, doc_type])
         named_api(current, lock, default_k)
     return demo
 
