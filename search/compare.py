@@ -40,9 +40,11 @@ UNKNOWN = "(not recorded)"  # the group of documents whose metadata lacks the fi
 MAX_PER_GROUP = 10
 FINDING_PASSAGES = 5  # a group's best passages read for its finding (and reordered by it)
 MIN_COVERAGE = 0.5  # IDF-weighted share of the topic's terms a finding must hold (with its heading and context)
+PHRASE_TERMS = 4  # a topic of at most this many content terms is a phrase: its finding must keep two of them together
 MILVUS_DEPTH = 16_384  # the most results one Milvus request returns
 NO_EVIDENCE = "no passage in this group matches the topic"
 UNCOVERED = f"its best passages hold under {MIN_COVERAGE:.0%} of the topic's terms"
+APART = "its best passages mention the topic's words only apart"
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,19 @@ def finding_score(cosine: float, coverage: float, rank: int, figure: bool) -> fl
     return W_COSINE * cosine + W_LEXICAL * coverage + W_PASSAGE / math.sqrt(rank) + W_FIGURE * figure
 
 
+def keeps_phrase(topic_terms: Sequence[str], text: str) -> bool:
+    """Whether a text keeps two neighbouring terms of a short topic next to each other (stop words aside):
+    "family hubs" is in "the family hubs offer" but not in "a safeguarding hub for families". Topics of one
+    term, or of more than PHRASE_TERMS (questions), pass: their wording is not a name for the topic."""
+    from quarry.analysis import terms
+
+    if not 2 <= len(topic_terms) <= PHRASE_TERMS:
+        return True
+    wanted = set(zip(topic_terms, topic_terms[1:]))
+    seq = terms(text)
+    return bool(wanted & set(zip(seq, seq[1:])))
+
+
 def reordered(hits: Sequence[Hit], cands: Sequence, n: int) -> tuple[Hit, ...]:
     """The group's passages ordered by their best sentence's score (the answer step's judgement of the
     evidence; retrieval order breaks ties and follows for passages without a sentence), renumbered,
@@ -343,6 +358,8 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         return replace(row, confidence=confidence, reason=reason or "no sentence answers it")
     if best.coverage < MIN_COVERAGE:
         return replace(row, confidence=confidence, reason=UNCOVERED)
+    if not keeps_phrase(q.terms, best.quote + "\n" + best.context + "\n" + " ".join(best.hit.chunk.heading_path)):
+        return replace(row, confidence=confidence, reason=APART)
     if best.score < searcher.settings.abstain_below:
         return replace(row, confidence=confidence, reason=f"the best evidence scores {best.score:.2f}, under {searcher.settings.abstain_below}")
     citation = Citation(1, best.hit, best.quote, best.start, best.end, searcher.page_at(best.hit.chunk.doc_id, best.start))
