@@ -109,7 +109,8 @@ def shown_infos(searcher: "Searcher") -> Mapping[str, DocInfo]:
     """Every document of a searcher as shown (computed once per searcher)."""
     shown = _SHOWN.get(searcher)
     if shown is None:
-        shown = _SHOWN[searcher] = {d: display_info(info, searcher.source_text(d)) for d, info in searcher.doc_infos.items()}
+        shown = _SHOWN[searcher] = {d: display_info(info, searcher.source_text(d) if "title" in info.inferred else "")
+                                    for d, info in searcher.doc_infos.items()}
     return shown
 
 

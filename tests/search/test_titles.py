@@ -53,3 +53,31 @@ def test_citations_use_the_display_title_and_drop_the_repeated_authority():
     hit = Hit(chunk, display_info(info, LETTER), 1.0, 1)
     assert hit.citation == "Focused visit to Dorset children\u2019s services, 22 June 2023, \u00a7Headline findings, p. 2"
     assert Hit(chunk, replace(info), 1.0, 1).citation.startswith("children's services focused visit - 22 june 2023, Dorset")
+
+
+def test_search_ask_and_filters_show_display_titles_but_the_index_keeps_the_file_name(tmp_path):
+    from indexer.build import build_index
+    from quarry.settings import Settings
+    from search import open_index
+    from ui import handlers
+
+    corpus = tmp_path / "corpus" / "80453_york"
+    corpus.mkdir(parents=True)
+    (corpus / "children's services focused visit - 09 august 2019.txt").write_text(
+        "9 August 2019\n\nDear Amanda\n\nFocused visit to York local authority children\u2019s services\n\n"
+        "Main findings\n\nThe front door responds quickly to contacts from the police.\n", encoding="utf-8")
+    (tmp_path / "corpus" / "other.txt").write_text("Budget Report\n\nThe budget was reviewed in 2019.\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"), model="hash")
+    build_index([tmp_path / "corpus"], settings)
+    searcher = open_index(settings.index, settings)
+    doc = next(d for d in searcher.doc_infos.values() if "focused" in d.title)
+    assert doc.title == "children's services focused visit - 09 august 2019"  # what is embedded and indexed
+    shown = "Focused visit to York local authority children\u2019s services, 9 August 2019"
+    body = handlers.search_json(searcher, handlers.SearchRequest("front door police", "bm25", 1))
+    assert body["hits"][0]["title"] == shown and body["hits"][0]["citation"].startswith(shown + ", Main findings")
+    answer = handlers._answer(searcher, handlers.SearchRequest("How quickly does the front door respond to the police?", "hybrid", 5))
+    assert all(c.hit.doc.title == shown for c in answer.citations if c.hit.chunk.doc_id == doc.doc_id)
+    assert all(h.doc.title == shown for h in answer.passages if h.chunk.doc_id == doc.doc_id)
+    from search.titles import shown_infos
+
+    assert (shown, doc.doc_id) in handlers.filter_choices(shown_infos(searcher)).documents
