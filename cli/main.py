@@ -26,6 +26,7 @@ COMMANDS = {
     "bench": "cli.commands.bench",
     "ask": "cli.commands.ask",
     "compare": "cli.commands.compare",
+    "verify": "cli.commands.verify",
 }
 
 

@@ -30,14 +30,27 @@ def cache_key(sources: list[Source], settings: Settings) -> str:
     return h.hexdigest()
 
 
-def _start_from_latest(folder: Path, name: str) -> None:
-    """Seed a new cache entry with a copy of the newest one of the same name, if any: the build then
-    re-chunks what changed (the manifest records the indexer code) and embeds only passages whose
-    text is new, instead of embedding the whole corpus again after every indexer change."""
-    older = [p for p in folder.parent.glob(f"{name}-*") if len(p.name) == len(name) + 17 and (p / "current").exists()]
-    if older:
-        latest = max(older, key=lambda p: (p / "current").stat().st_mtime)
-        shutil.copytree(latest, folder, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
+def _start_from_latest(folder: Path, name: str, doc_ids: set[str]) -> None:
+    """Seed a new cache entry with a copy of the newest one of the same name or, failing that, of the
+    entry sharing the most documents: the build then re-chunks what changed (the manifest records the
+    indexer code) and embeds only passages whose text is new, instead of embedding the whole corpus
+    again after every indexer change or under a new set name."""
+    entries = [p for p in folder.parent.glob("*-*") if (p / "current" / "manifest.json").exists()]
+    same = [p for p in entries if p.name[:-17] == name and len(p.name) == len(name) + 17]
+    if same:
+        latest = max(same, key=lambda p: (p / "current").stat().st_mtime)
+    else:
+        def shared(p: Path) -> int:
+            try:
+                return len(doc_ids & set(json.loads((p / "current" / "manifest.json").read_text(encoding="utf-8"))["documents"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                return 0
+        scored = [(shared(p), p) for p in entries]
+        best = max(scored, key=lambda t: (t[0], (t[1] / "current").stat().st_mtime), default=(0, None))
+        if not best[0]:
+            return
+        latest = best[1]
+    shutil.copytree(latest, folder, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
 
 
 def cached_index(name: str, sources: list[Source], settings: Settings, progress: Progress | None = None) -> Settings:
@@ -47,7 +60,7 @@ def cached_index(name: str, sources: list[Source], settings: Settings, progress:
     existing = sorted(Path(settings.eval_cache).glob(f"*-{key}"))
     folder = existing[0] if existing else Path(settings.eval_cache) / f"{slug(name)}-{key}"
     if not existing:
-        _start_from_latest(folder, slug(name))
+        _start_from_latest(folder, slug(name), {s.doc_id for s in sources})
     indexed = replace(settings, index=str(folder))
     build_from_sources(sources, indexed, progress=progress)
     if settings.backend == "milvus":  # one collection per cached index, synced from the local build

@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from quarry.settings import Settings
-from search.features import FEATURES
+from search.features import ALL_FEATURES, FEATURES, FEATURES_VERSION, with_interactions
 from search.ranker import DEFAULT_RANKER, LinearRanker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,9 +118,8 @@ def collect(spec: FitSet, settings: Settings, say: Callable[[str], None]) -> Set
 
 
 def _stored(spec: FitSet, searcher, settings: Settings) -> Path:
-    """Where one set's gathered candidates are kept: keyed by its index and the code that makes features."""
-    code = "".join((ROOT / "search" / f).read_text(encoding="utf-8") for f in ("features.py", "api.py", "hybrid.py"))
-    key = hashlib.sha256(f"{searcher.index.folder}|{settings.candidates}|{code}".encode()).hexdigest()[:16]
+    """Where one set's gathered candidates are kept: keyed by its index and the base features' version."""
+    key = hashlib.sha256(f"{searcher.index.folder}|{settings.candidates}|{FEATURES}|{FEATURES_VERSION}".encode()).hexdigest()[:16]
     return Path(settings.eval_cache) / "fusion-data" / f"{spec.name.replace(':', '-')}-{key}.npz"
 
 
@@ -155,14 +154,14 @@ def fit(sets: Sequence[SetData], train_only: bool = True, l2: float = L2, about:
     """A linear ranker fitted on the (training halves of the) given sets, each set weighing the same."""
     from scipy.optimize import minimize
 
-    xs = [x for s in sets for x, t in zip(s.x, s.train) if t or not train_only]
+    xs = [with_interactions(x) for s in sets for x, t in zip(s.x, s.train) if t or not train_only]
     stacked = np.concatenate(xs).astype(np.float64)
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale[scale < 1e-6] = 1.0
     diffs, weights = [], []
     for s in sets:
         chosen = [(x, y) for x, y, t in zip(s.x, s.y, s.train) if (t or not train_only)]
-        chosen = [pairs((x - mean) / scale, y) for x, y in chosen]
+        chosen = [pairs((with_interactions(x) - mean) / scale, y) for x, y in chosen]
         chosen = [d for d in chosen if len(d)]
         for d in chosen:
             diffs.append(d)
@@ -177,7 +176,7 @@ def fit(sets: Sequence[SetData], train_only: bool = True, l2: float = L2, about:
         return value, grad
 
     beta = minimize(loss, np.zeros(d.shape[1]), jac=True, method="L-BFGS-B").x
-    return LinearRanker(FEATURES, mean, scale, beta, about=about or {})
+    return LinearRanker(ALL_FEATURES, mean, scale, beta, about=about or {})
 
 
 def offline_metrics(s: SetData, score: Callable[[np.ndarray], np.ndarray], test_only: bool = False) -> dict[str, float]:

@@ -36,6 +36,21 @@ FEATURES: tuple[str, ...] = (
     "long_x_bigrams",
 )
 
+FEATURES_VERSION = 1  # bump when a column above is computed differently: stored candidate sets (eval/fusion.py) are keyed by it
+
+# Interactions computed from the columns above (see `with_interactions`): how sure each retriever is
+# about this query, times what it says of the passage. Stored candidate sets stay valid when these change.
+INTERACTIONS: tuple[str, ...] = (
+    "bm25_conf_x_bm25",   # coverage of BM25's first passage x bm25_norm
+    "bm25_conf_x_dense",
+    "dense_conf_x_dense", # the best cosine x dense_norm
+    "dense_conf_x_bm25",
+    "long_x_coverage",
+    "long_x_bm25_rr",
+    "long_x_dense_rr",
+)
+ALL_FEATURES = FEATURES + INTERACTIONS
+
 VERBATIM_WORDS = 8  # an unquoted query this long that stands in a passage word for word is a pasted quote
 _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]{3,})[\"\u201c\u201d]")
@@ -163,6 +178,22 @@ def pairs_found(pairs: Sequence[str], texts: Sequence[str]) -> np.ndarray:
                 break
             at = joined.find(pair, starts[i + 1])
     return found
+
+
+def with_interactions(x: np.ndarray) -> np.ndarray:
+    """The feature rows of one query's candidates with the INTERACTIONS columns appended."""
+    c = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    if not len(x):
+        return np.zeros((0, len(ALL_FEATURES)), dtype=x.dtype)
+    first = np.flatnonzero(c["bm25_rr"] == 1.0)
+    bm25_conf = float(c["coverage"][first[0]]) if len(first) else 0.0
+    dense_conf = float(c["dense_cos"].max())
+    has = c["bm25_norm"] > 0
+    length = float(np.max(c["long_x_bm25"][has] / c["bm25_norm"][has])) if has.any() else 0.0
+    extra = np.stack([bm25_conf * c["bm25_norm"], bm25_conf * c["dense_norm"], dense_conf * c["dense_norm"],
+                      dense_conf * c["bm25_norm"], length * c["coverage"], length * c["bm25_rr"],
+                      length * c["dense_rr"]], axis=1)
+    return np.concatenate([x, extra.astype(x.dtype)], axis=1)
 
 
 def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from quarry.errors import QuarryError
-from search.features import FEATURES
+from search.features import ALL_FEATURES, with_interactions
 
 DEFAULT_RANKER = Path(__file__).with_name("ranker.json")
 VERBATIM_BONUS = 1e3  # a passage holding the quoted phrase word for word goes before every other
@@ -30,12 +30,12 @@ class LinearRanker:
     about: dict[str, Any] = field(default_factory=dict)  # how it was fitted: command, data, splits
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """Scores of feature rows whose columns are in search.features.FEATURES order."""
-        return ((x[:, self._columns] - self.mean) / self.scale) @ self.weights
+        """Scores of one query's candidates, from feature rows in search.features.FEATURES order."""
+        return ((with_interactions(x)[:, self._columns] - self.mean) / self.scale) @ self.weights
 
     @property
     def _columns(self) -> list[int]:
-        return [FEATURES.index(f) for f in self.features]
+        return [ALL_FEATURES.index(f) for f in self.features]
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "linear", "features": list(self.features), "mean": self.mean.round(6).tolist(),
@@ -43,7 +43,7 @@ class LinearRanker:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "LinearRanker":
-        unknown = [f for f in data["features"] if f not in FEATURES]
+        unknown = [f for f in data["features"] if f not in ALL_FEATURES]
         if data.get("kind") != "linear" or unknown:
             raise QuarryError(f"ranker file is not a linear ranker over known features (unknown: {unknown})")
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]

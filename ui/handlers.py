@@ -208,3 +208,25 @@ def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:
     if not req.query:
         raise UsageError("the question is empty (pass q=...)")
     return _answer(searcher, req).to_dict()
+
+
+# --- quote checking (#19) ---------------------------------------------------------------------
+
+def verify_json(searcher, req: SearchRequest) -> dict[str, Any]:
+    """The API's verify response: exactly the `quarry verify --json` object for `q` under the filters."""
+    from search.quote_check import check_quote
+
+    return check_quote(searcher, req.query, filters=req.filters or None).to_dict()
+
+
+def run_verify(searcher, text: str, filters: Mapping[str, list[str]] | None = None) -> str:
+    """The page's quote check: the verdict panel, or one line saying what went wrong (never a traceback)."""
+    from search.quote_check import check_quote
+
+    try:
+        return render.quote_check_panel(check_quote(searcher, text or "", filters=filters or None))
+    except QuarryError as e:
+        return render.error_state(str(e), "Could not check")
+    except Exception:
+        log.exception("checking %r failed", (text or "")[:200])
+        return render.error_state("something went wrong on the server (its log has the details)", "Could not check")

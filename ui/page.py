@@ -1,6 +1,6 @@
 """The search page (Gradio Blocks) over a Searcher or a LiveIndex, and its named Gradio API.
 
-The page: query box, mode, filters, answer, result cards and exports. Ranking happens in search/;
+The page: query box, mode, filters, "Check a quote", answer, result cards and exports. Ranking happens in search/;
 the form goes through ui/handlers.py and comes back as HTML from ui/render.py.
 """
 
@@ -109,6 +109,7 @@ def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
                 year = gr.Dropdown(list(choices.years), multiselect=True, label="Year", elem_id="q-filter-year", min_width=120)
                 doc_type = gr.Dropdown(list(choices.doc_types), multiselect=True, label="Document type",
                                        elem_id="q-filter-type", allow_custom_value=True, min_width=160)
+        quote_check_section(current, lock, [authority, document, year, doc_type])
         answer = gr.HTML("", elem_id="q-answer", js_on_load=COPY_JS, visible=False)
         status = gr.HTML(render.empty_state(), elem_id="q-status", js_on_load=None)
         with gr.Row(elem_classes="q-exports"):
@@ -164,3 +165,35 @@ def named_api(current: Callable[[], Any], lock: threading.Lock, default_k: int) 
 
     gr.api(search, api_name="search")
     gr.api(ask, api_name="ask")
+
+
+def quote_check_section(current: Callable[[], Any], lock: threading.Lock, filters: list[Any]) -> None:
+    """"Check a quote" (#19): paste a sentence, see whether the reports say it (verbatim, close, altered or
+    not found) with its cited source and the differences marked; the search filters apply. Also the Gradio
+    API endpoint /verify, answering with GET /api/verify's JSON."""
+
+    def on_check(text, authorities, documents, years, doc_types) -> str:
+        with lock:
+            return handlers.run_verify(current(), text, handlers.make_filters(authorities, documents, years, doc_types))
+
+    with gr.Accordion("Check a quote", open=False, elem_id="q-check"):
+        with gr.Row(equal_height=True):
+            text = gr.Textbox(label="Quote or claim", lines=2, max_lines=8, scale=6, min_width=280, elem_id="q-check-text",
+                              placeholder="Paste a sentence from or about a report; '...' marks an elision")
+            check = gr.Button("Check", variant="primary", scale=1, min_width=90, elem_id="q-check-go")
+        panel = gr.HTML("", elem_id="q-check-result", js_on_load=COPY_JS)
+    event = dict(fn=on_check, inputs=[text, *filters], outputs=panel, api_visibility="private", show_progress_on=[panel])
+    check.click(**event)
+    text.submit(**event)
+
+    def verify(q: str, authority: list[str] | None = None, doc: list[str] | None = None, year: list[str] | None = None,
+               doc_type: list[str] | None = None) -> dict[str, Any]:
+        """A quote check as `quarry verify --json` prints it: verdict, source, differences, nearest."""
+        try:
+            req = SearchRequest((q or "").strip(), filters=handlers.make_filters(authority, doc, year, doc_type))
+            with lock:
+                return handlers.verify_json(current(), req)
+        except QuarryError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+
+    gr.api(verify, api_name="verify")

@@ -216,9 +216,9 @@ def no_results(query: str, filtered: bool) -> str:
     return f'<div class="q-none"><p>No passages found for <q>{escape(query)}</q>.</p><p>{hint}</p></div>'
 
 
-def error_state(message: str) -> str:
+def error_state(message: str, title: str = "Could not search") -> str:
     """A problem the user can fix, shown as one line (never a traceback)."""
-    return f'<div class="q-error" role="alert"><p><strong>Could not search:</strong> {escape(message)}</p></div>'
+    return f'<div class="q-error" role="alert"><p><strong>{escape(title)}:</strong> {escape(message)}</p></div>'
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -255,3 +255,63 @@ def to_json(query: str, hits: Sequence[Hit], mode: str, filters: Mapping[str, Se
     return json.dumps({"query": query, "mode": mode, "filters": {k: list(v) for k, v in filters.items()},
                        "interpreted": interpreted, "hits": hits_json(hits, interpreted)},
                       ensure_ascii=False, indent=1)
+
+
+# --- quote checking (#19) -----------------------------------------------------------------------
+
+VERDICT_TEXT = {
+    "verbatim": "The source says this word for word.",
+    "close": "The source says this, differing only in punctuation, spacing, spelling, filler words or number format.",
+    "altered": "The source says something different: the changed words are marked below.",
+    "not_found": "No passage in the collection says this.",
+}
+
+
+def _diff_html(d: Any) -> str:
+    """One difference in place: the claim's words struck through, the source's words inserted."""
+    cls = "q-diff q-meaning" if d.changes_meaning else "q-diff"
+    title = escape(f"{d.kind}: " + ("changes the meaning" if d.changes_meaning else "same meaning"), quote=True)
+    return (f'<span class="{cls}" title="{title}">' + (f'<del>{escape(d.claim)}</del>' if d.claim else "")
+            + (f'<ins>{escape(d.source)}</ins>' if d.source else "") + "</span>")
+
+
+def _source_quote(check: Any) -> str:
+    """The source quote, escaped, with each difference shown in place (claim -> source)."""
+    return "".join(escape(r) if isinstance(r, str) else _diff_html(r) for r in check.diff_runs())
+
+
+def _in_context(span: Any) -> str:
+    s, e = span.char_start - span.context_start, span.char_end - span.context_start
+    c = span.context
+    return escape(c[:s]) + f'<span class="q-in-context">{escape(c[s:e])}</span>' + escape(c[e:])
+
+
+def quote_check_panel(check: Any) -> str:
+    """A quote check (search.quote_check.QuoteCheck): verdict badge, the source with its citation and the
+    differences marked, or the nearest passages for not_found. Every string from the claim or a document is escaped."""
+    v = check.verdict
+    parts = [f'<section class="q-check" data-verdict="{escape(v, quote=True)}" aria-live="polite">',
+             f'<p class="q-check-head"><span class="q-verdict q-verdict-{escape(v, quote=True)}">'
+             f'{escape(v.replace("_", " "))}</span> {escape(VERDICT_TEXT.get(v, ""))}</p>']
+    if check.source is not None:
+        src = check.source
+        parts += [f'<blockquote class="q-source">{_source_quote(check)}</blockquote>',
+                  f'<div class="q-actions"><span class="q-citation">{escape(src.citation)}</span>'
+                  f'{_copy_button(copy_text(" ".join(src.quote.split()), src.citation))}</div>']
+        if check.differences:
+            items = "".join(f'<li><span class="q-diff-kind">{escape(d.kind)}</span> '
+                            f'<del>{escape(d.claim) or "(nothing)"}</del> \u2192 <ins>{escape(d.source) or "(nothing)"}</ins>'
+                            f' <span class="q-hint">{"changes the meaning" if d.changes_meaning else "same meaning"}</span></li>'
+                            for d in check.differences)
+            parts.append(f'<h3 class="q-check-sub">Claim \u2192 source</h3><ul class="q-diffs">{items}</ul>')
+        if src.context != src.quote:
+            parts.append(f'<details class="q-context"><summary>Show in context</summary>'
+                         f'<div class="q-section">{_in_context(src)}</div></details>')
+    elif check.nearest:
+        items = "".join(f'<li><q>{escape(n.quote)}</q> <span class="q-citation">{escape(n.citation)}</span></li>'
+                        for n in check.nearest)
+        parts.append(f'<h3 class="q-check-sub">Nearest passages</h3><ol class="q-nearest">{items}</ol>')
+    else:
+        parts.append('<p class="q-hint">Nothing in the collection (or under these filters) shares enough words with it.</p>')
+    parts.append("</section>")
+    return "".join(parts)

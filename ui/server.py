@@ -1,6 +1,7 @@
 """The Gradio page and the JSON API on one FastAPI server, over one opened index.
 
-`create_app(source, ...)` mounts the page (ui/page.py) beside GET /api/search, /api/ask, /api/compare and /api/health,
+`create_app(source, ...)` mounts the page (ui/page.py) beside GET /api/search, /api/ask, /api/verify, /api/compare and
+/api/health,
 all behind the optional --auth login; `serve(...)` runs it with uvicorn over a LiveIndex, so a
 `quarry index` run while serving is picked up once complete.
 """
@@ -54,7 +55,7 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
                export_dir: Path | None = None) -> FastAPI:
-    """FastAPI app: GET /api/search, /api/ask, /api/health, and the Gradio page at /."""
+    """FastAPI app: GET /api/search, /api/ask, /api/verify, /api/health, and the Gradio page at /."""
     current = current_getter(source)
     lock = threading.Lock()
     app = FastAPI(title="quarry", docs_url=None, redoc_url=None, openapi_url=None)
@@ -94,6 +95,13 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
         req = compare_handlers.request_from_params(_params(request))
         with lock:
             return JSONResponse(compare_handlers.compare_json(current(), req))
+
+    @app.get("/api/verify", dependencies=guard)
+    def api_verify(request: Request) -> JSONResponse:
+        """The quote check as `quarry verify --json` prints it: verdict, source, differences, nearest."""
+        req = handlers.request_from_params(_params(request), default_k)
+        with lock:
+            return JSONResponse(handlers.verify_json(current(), req))
 
     @app.get("/api/health", dependencies=guard)
     def api_health() -> dict[str, Any]:

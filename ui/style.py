@@ -86,6 +86,29 @@ table.q-compare tbody th { min-width: 8em; }
 }
 """
 
+# "Check a quote" (#19): a verdict badge, the source with the claim's words struck and the source's inserted
+CSS += """
+.q-check { padding: 0.8em 1em; border: 1px solid var(--border-color-primary); border-radius: 10px; line-height: 1.5; }
+.q-check-head { margin: 0 0 0.4em; }
+.q-verdict { display: inline-block; padding: 0.05em 0.6em; border-radius: 999px; font-weight: 700; font-size: 0.85rem;
+  text-transform: uppercase; letter-spacing: 0.03em; color: #fff; background: #7f8c8d; }
+.q-verdict-verbatim { background: #1e8449; }
+.q-verdict-close { background: #2471a3; }
+.q-verdict-altered { background: #b9770e; }
+.q-verdict-not_found { background: #922b21; }
+.q-source { margin: 0.4em 0; padding: 0.4em 0.8em; border-left: 4px solid var(--color-accent); white-space: pre-line;
+  overflow-wrap: anywhere; }
+.q-check del { background: color-mix(in srgb, #c0392b 18%, transparent); color: inherit; }
+.q-check ins { background: color-mix(in srgb, #27ae60 22%, transparent); color: inherit; text-decoration: none;
+  font-weight: 600; }
+.q-diff del + ins { margin-left: 0.2em; }
+.q-diff.q-meaning { outline: 2px solid #b9770e; border-radius: 3px; }
+.q-check-sub { font-size: 0.95rem; margin: 0.6em 0 0.2em; }
+.q-diffs, .q-nearest { margin: 0; padding-left: 1.4em; }
+.q-diff-kind { font-weight: 600; }
+.q-check .q-section { white-space: pre-line; line-height: 1.55; padding: 0.6em 0.8em; background: var(--background-fill-secondary); }
+"""
+
 # Gradio scopes `css` media rules inside .contain, so the page margin (outside it) is set from <head>.
 HEAD = """<style>
 @media (max-width: 600px) { .gradio-container > .main { padding-left: 8px !important; padding-right: 8px !important; } }

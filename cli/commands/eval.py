@@ -1,5 +1,5 @@
 """`quarry eval`: score retrieval on a BEIR folder or a span gold set, per mode, optionally into a report;
-with --answers, score `quarry ask`'s answers on the same data instead.
+with --answers, score `quarry ask`'s answers on the same data instead; with --verify, quote checking.
 
 The flags and their checks live here; the scoring (eval.harness, eval.answers), the printed tables
 (eval.tables) and the report (eval.report, eval.report_answers) are plain functions in eval/."""
@@ -40,6 +40,9 @@ def register(sub) -> None:
                    help="with --compare: judged (topic, authorities whose reports do not cover it) rows that should abstain")
     p.add_argument("--index", type=Path, metavar="DIR",
                    help="with --compare: score this index of --docs as it is instead of the cached one")
+    p.add_argument("--verify", action="store_true",
+                   help="score quote checking (`quarry verify`) instead: --gold is a verdict gold set such as eval/gold/verify.jsonl; "
+                        "per-verdict precision and recall, confusion, changed words named, spans, latency")
     p.add_argument("--qa", default="qa.jsonl", metavar="FILE",
                    help="with --answers --dataset: questions with evidences inside the folder (default qa.jsonl)")
     p.add_argument("--corpus", default="corpus.jsonl", metavar="FILE", help="corpus file inside the BEIR folder (default corpus.jsonl)")
@@ -177,13 +180,38 @@ def run_compare(args, settings, progress) -> int:
     return 0
 
 
+def run_verify(args, settings, progress) -> int:
+    """`quarry eval --verify`: every row of a verdict gold set through the quote checker (eval/verify.py)."""
+    from eval import verify
+    from eval.harness import open_gold_docs
+
+    if not args.gold or args.dataset or args.answers:
+        raise UsageError("--verify needs --gold FILE (a verdict gold set such as eval/gold/verify.jsonl) and --docs")
+    if args.modes != DEFAULT_MODES or args.depth != 100 or args.split != "test" or args.report:
+        raise UsageError("--modes, -k, --split and --report do not apply to --verify")
+    try:
+        gold = verify.load_gold(args.gold)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if not gold:
+        raise UsageError(f"{args.gold}: no rows")
+    searcher, info, _, _ = open_gold_docs(_gold_docs(args), settings, args.name or args.gold.stem, progress)
+    result = verify.evaluate(searcher, gold, info["model"])
+    print(json.dumps(result.line(), ensure_ascii=False) if args.json else verify.report(result))
+    return 0
+
+
 def run(args, settings) -> int:
     from indexer.build import stderr_progress
 
     if (args.not_covered or args.index) and not args.compare:
         raise UsageError("--not-covered and --index go with --compare")
+    if args.compare and args.verify:
+        raise UsageError("--compare and --verify score different things: give one")
     if args.compare:
         return run_compare(args, settings, stderr_progress(args.quiet))
+    if args.verify:
+        return run_verify(args, settings, stderr_progress(args.quiet))
 
     if args.qa != "qa.jsonl" and not args.answers:
         raise UsageError("--qa goes with --answers --dataset")

@@ -57,5 +57,7 @@ def test_a_new_entry_starts_from_the_latest_of_its_name_and_leaves_it_intact(tmp
     assert Path(second.index, "current").resolve().name != old_build  # then rebuilt: "b" changed
     assert any("edited" in c.text for c in open_index(second.index, second).chunks)
     assert not any("edited" in c.text for c in open_index(first.index, first).chunks)
-    unrelated = cached_index("toy", DOCS[:1], settings)  # "toy" is not "toy set": nothing to start from
+    sharing = cached_index("toy", DOCS[:1], settings)  # another name, but document "a" is indexed already
+    assert len(list((Path(sharing.index) / "builds").iterdir())) == 2  # seeded from the entry sharing most
+    unrelated = cached_index("other", [Source("z", "z", None, text="Zeta text.")], settings)  # shares nothing
     assert list((Path(unrelated.index) / "builds").iterdir()) == [Path(unrelated.index, "current").resolve()]

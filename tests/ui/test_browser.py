@@ -176,3 +176,59 @@ def test_document_and_query_html_render_as_text(tmp_path):
         button.click()
         page.wait_for_function("b => b.textContent.includes('Copied')", arg=button.element_handle())
         assert page.evaluate("navigator.clipboard.readText()") == button.get_attribute("data-copy")
+
+
+CLAIM = "We had 76 children coming into care in 09/10, compared with 50 in 08/09"
+CLAIM_SOURCE = "Social Services Annual Report 2009/10, Wrexham County Borough Council"
+
+
+def test_check_a_quote_in_a_real_browser(hash_index, tmp_path):
+    """Paste a sentence from the seed corpus: verbatim with its citation; change its number: altered, the
+    changed words marked; paste HTML: shown as text."""
+    with quarry_serve(hash_index.index) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/")
+        page.get_by_text("Check a quote", exact=True).click()
+        box = page.locator("#q-check-text textarea").first
+        result = page.locator("#q-check-result")
+
+        box.fill(CLAIM)
+        page.locator("#q-check-go").click()
+        page.wait_for_selector('#q-check-result .q-check[data-verdict="verbatim"]')
+        assert result.locator(".q-verdict").text_content() == "verbatim"
+        assert result.locator(".q-source").inner_text() == CLAIM
+        assert result.locator(".q-citation").inner_text().startswith(CLAIM_SOURCE)
+        assert result.locator("del, ins").count() == 0
+        page.screenshot(path=str(tmp_path / "check-verbatim.png"))
+
+        box.fill(CLAIM.replace("76", "67"))
+        page.locator("#q-check-go").click()
+        page.wait_for_selector('#q-check-result .q-check[data-verdict="altered"]')
+        changed = result.locator(".q-source .q-diff.q-meaning")
+        assert changed.count() == 1 and changed.locator("del").inner_text() == "67" and changed.locator("ins").inner_text() == "76"
+        assert "number 67 \u2192 76" in " ".join(result.locator(".q-diffs li").first.inner_text().split())
+        assert result.locator(".q-citation").inner_text().startswith(CLAIM_SOURCE)
+        page.screenshot(path=str(tmp_path / "check-altered.png"))
+
+        box.fill("Safeguarding <img src=x onerror=\"window.__pwned = 1\"> matters for the Dewey Decimal Classification.")
+        page.locator("#q-check-go").click()
+        page.wait_for_selector('#q-check-result .q-check[data-verdict="not_found"]')
+        assert result.locator("img, script").count() == 0 and page.evaluate("window.__pwned") is None
+
+        box.fill("   ")
+        page.locator("#q-check-go").click()
+        page.wait_for_selector("#q-check-result .q-error")
+        assert "the text to check is empty" in result.inner_text()
+        assert errors == [] and gradio_errors(page) == 0
+
+        # at phone width the panel wraps instead of scrolling sideways
+        page.set_viewport_size({"width": 390, "height": 844})
+        box.fill(CLAIM.replace("76", "67"))
+        page.locator("#q-check-go").click()
+        page.wait_for_selector('#q-check-result .q-check[data-verdict="altered"]')
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the quote check scrolls sideways at phone width ({width}px)"
+        page.screenshot(path=str(tmp_path / "check-390.png"), full_page=True)
+        print(f"screenshots: {tmp_path}")

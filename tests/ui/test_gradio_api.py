@@ -1,6 +1,7 @@
 """`quarry serve`'s named Gradio API: gradio_client finds /search and /ask and gets the JSON API's answers."""
 
 import json
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -31,3 +32,12 @@ def test_gradio_client_searches_and_asks_a_served_index(hash_index):
 
         with pytest.raises(Exception, match="mode must be hybrid"):
             client.predict("foster carers", "magic", api_name="/search")
+
+        # "Check a quote" (#19): /verify answers with GET /api/verify's JSON
+        claim = "We had 67 children coming into care in 09/10"
+        checked = client.predict(claim, ["Wrexham"], api_name="/verify")
+        assert checked["verdict"] == "altered" and checked["differences"][0]["source"] == "76"
+        with urllib.request.urlopen(base + "/api/verify?authority=Wrexham&q=" + urllib.parse.quote(claim), timeout=30) as r:
+            assert checked == json.load(r)
+        with pytest.raises(Exception, match="the text to check is empty"):
+            client.predict("  ", api_name="/verify")

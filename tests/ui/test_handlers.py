@@ -132,3 +132,38 @@ def test_api_json_is_the_cli_contract(searcher):
     assert handlers.ask_json(searcher, req) == ask(searcher, req.query, k=3, filters=None).to_dict()
     with pytest.raises(UsageError):
         handlers.ask_json(searcher, SearchRequest(""))
+
+
+# --- "Check a quote" (#19) ---------------------------------------------------------------------
+
+CHILDREN = "We had 76 children coming into care in 09/10, compared with 50 in 08/09"
+
+
+def test_run_verify_shows_the_verdict_citation_and_the_changed_words(searcher):
+    page = handlers.run_verify(searcher, CHILDREN.replace("76", "67"))
+    assert 'data-verdict="altered"' in page
+    assert '<span class="q-diff q-meaning" title="number: changes the meaning"><del>67</del><ins>76</ins></span>' in page
+    assert html.escape("Social Services Annual Report 2009/10, Wrexham County Borough Council") in page
+    verbatim = handlers.run_verify(searcher, CHILDREN, {"authority": ["Wrexham"]})
+    assert 'data-verdict="verbatim"' in verbatim and f'<blockquote class="q-source">{html.escape(CHILDREN)}</blockquote>' in verbatim
+    assert 'data-verdict="not_found"' in handlers.run_verify(searcher, CHILDREN, {"authority": ["Cardiff"]})
+
+
+def test_run_verify_lists_the_nearest_passages_when_not_found(searcher):
+    page = handlers.run_verify(searcher, "The Dewey Decimal Classification and its eighteen editions.")
+    assert 'data-verdict="not_found"' in page and '<ol class="q-nearest"><li><q>' in page
+
+
+@pytest.mark.parametrize("text,needle", [("", "the text to check is empty"), ("x " * 3000, "the limit is")])
+def test_run_verify_errors_are_one_line_panels(searcher, text, needle):
+    page = handlers.run_verify(searcher, text)
+    assert 'class="q-error"' in page and "Could not check:" in page and needle in page
+
+
+def test_run_verify_unexpected_failure_stays_in_the_log(searcher, caplog):
+    class Broken(Delegating):
+        def allowed(self, *args, **kwargs):
+            raise RuntimeError("disk on fire at /secret/path")
+
+    page = handlers.run_verify(Broken(searcher), CHILDREN)
+    assert "something went wrong" in page and "/secret/path" not in page and "disk on fire" in caplog.text

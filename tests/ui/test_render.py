@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from html import escape
 from html.parser import HTMLParser
 
 from quarry.records import Answer, Chunk, Citation, DocInfo, Hit
@@ -143,3 +144,20 @@ def test_exports_carry_citations_and_text():
     data = json.loads(render.to_json("q", hits, "bm25", {"authority": ["Wrexham"]}, {"year": 2010}))
     assert data["hits"] == [{**h.to_dict(), "interpreted": {"year": 2010}} for h in hits]
     assert data["filters"] == {"authority": ["Wrexham"]} and data["interpreted"] == {"year": 2010}
+
+
+def test_quote_check_panel_escapes_the_claim_and_the_source_and_marks_differences():
+    from search.quote_check import Difference, QuoteCheck, SourceSpan
+
+    source = f"The council spent {EVIL} on care."
+    doc = DocInfo("doc", "doc.txt", f"Report {EVIL}", authority="Wrexham County Borough Council")
+    chunk = Chunk("doc:0-40", "doc", "2", "2 Money", ("2 Money",), source, 0, len(source), 3, 3)
+    at = source.index(EVIL)
+    span = SourceSpan(doc, chunk, 0, len(source), source, source, 0, len(source), 3, 3, 0.9)
+    diff = Difference("word", "<b>nothing</b>", EVIL, at, at + len(EVIL))
+    html = render.quote_check_panel(QuoteCheck("The council spent <b>nothing</b> on care.", "altered", span, (diff,)))
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert f"<del>{escape('<b>nothing</b>')}</del><ins>{escape(EVIL)}</ins>" in html
+    assert html.count('class="q-diff q-meaning"') == 1 and 'q-verdict-altered' in html
+    assert escape(f"Report {EVIL}") in html  # the citation
+    assert Attributes.of(html, "data-copy") == [f"\u201c{source}\u201d \u2014 {span.citation}"]

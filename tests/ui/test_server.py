@@ -125,3 +125,41 @@ def test_unexpected_failure_is_a_json_500_without_traceback(searcher, tmp_path):
     with TestClient(create_app(Broken(), export_dir=tmp_path), raise_server_exceptions=False) as c:
         r = c.get("/api/search", params={"q": "carers"})
     assert r.status_code == 500 and r.json() == {"error": "internal error (the server log has the details)"}
+
+
+# --- /api/verify (#19) ---------------------------------------------------------------------------
+
+ALTERED = "We had 67 children coming into care in 09/10, compared with 50 in 08/09"
+
+
+def test_api_verify_returns_the_cli_json(client, hash_index):
+    r = client.get("/api/verify", params={"q": ALTERED, "filter": "authority=Wrexham"})
+    assert r.status_code == 200
+    cli = subprocess.run([sys.executable, "-m", "cli", "verify", ALTERED, "--filter", "authority=Wrexham", "--json",
+                          "--index", hash_index.index], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert r.json() == json.loads(cli.stdout)
+    assert r.json()["verdict"] == "altered" and r.json()["differences"][0]["source"] == "76"
+
+
+def test_api_verify_takes_filters_as_plain_params(client):
+    assert client.get("/api/verify", params={"q": ALTERED, "authority": "Wrexham"}).json()["verdict"] == "altered"
+    assert client.get("/api/verify", params={"q": ALTERED, "authority": "Cardiff"}).json()["verdict"] == "not_found"
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({}, "the text to check is empty"),
+    ({"q": "  ...  "}, "the text to check is empty"),
+    ({"q": "x", "filter": "colour=red"}, "unknown filter key"),
+    ({"q": "x", "year": "soon"}, "year filter must be a year"),
+    ({"q": "word " * 1000}, "the limit is"),
+])
+def test_api_verify_errors_are_400_with_one_line(client, params, needle):
+    r = client.get("/api/verify", params=params)
+    assert r.status_code == 400 and set(r.json()) == {"error"}
+    assert needle in r.json()["error"] and "\n" not in r.json()["error"]
+
+
+def test_api_verify_is_behind_auth(locked):
+    assert locked.get("/api/verify", params={"q": ALTERED}).status_code == 401
+    ok = locked.get("/api/verify", params={"q": ALTERED}, headers=basic("ann", "s3cret:x"))
+    assert ok.status_code == 200 and ok.json()["verdict"] == "altered"
