@@ -330,7 +330,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
-    from search.answer_scoring import coverage
+    from search.answer_scoring import best_rank, coverage
     from search.answer_types import COUNT, counted, has_figure
     from search.verify import verify_citations
 
@@ -348,7 +348,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         c.coverage = max(coverage(q, own), 0.7 * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
         c.cosine = float(cosine[chunk.chunk_id])
-        c.score = finding_score(c.cosine, c.coverage, c.hit.rank, c.figure)
+        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure)
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
     row = replace(row, hits=reordered(hits, cands, len(row.hits)))
     chosen, reason = choose(q, cands, searcher, 1, searcher.settings.answer_checks)
