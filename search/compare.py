@@ -137,6 +137,8 @@ def group_label(key: str, infos: Sequence[DocInfo], by: str) -> str:
         return max(names.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
     if by == "doc":
         return infos[0].title
+    if by == "type":
+        return key[:1].upper() + key[1:]  # "focused visit" -> "Focused visit"
     return key
 
 

@@ -50,6 +50,7 @@ def test_authority_spellings_share_one_group():
     assert keys["a"] == keys["b"] == "east riding of yorkshire"
     assert keys["c"] == keys["d"] and keys["e"] == UNKNOWN and keys["f"] == "north yorkshire"
     assert group_label(keys["c"], [infos["c"], infos["d"]], "authority") == "Southend-on-Sea"
+    assert group_label("focused visit", [], "type") == "Focused visit" and group_label(UNKNOWN, [], "type") == UNKNOWN
     with pytest.raises(UsageError):
         group_keys(infos, "colour")
 
