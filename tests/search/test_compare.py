@@ -114,3 +114,29 @@ def test_bad_input_is_a_usage_error(searcher):
                    {"topic": "x", "filters": {"colour": ["red"]}}):
         with pytest.raises(UsageError):
             compare(searcher, **kwargs)
+
+
+def test_keeps_phrase_needs_two_neighbouring_topic_terms_in_short_topics():
+    from search.compare import keeps_phrase
+
+    topic = ("famili", "hub")  # "family hubs" analysed
+    assert keeps_phrase(topic, "The family hubs offer early help.")
+    assert not keeps_phrase(topic, "The multi-agency safeguarding hub gathers information about families.")
+    assert keeps_phrase(("apprenticeship",), "anything")  # one term: nothing to keep together
+    long_question = ("limit", "children", "databas", "affect", "manag", "track")
+    assert keeps_phrase(long_question, "managers keep spreadsheets")  # a question's wording is not a name
+
+
+def test_reordered_puts_the_passage_with_the_best_sentence_first():
+    from types import SimpleNamespace
+
+    from quarry.records import Chunk, DocInfo, Hit
+    from search.compare import reordered
+
+    doc = DocInfo("d", "d", "D")
+    hits = [Hit(Chunk(f"c{i}", "d", None, "", (), "t", 0, 1), doc, 1.0 / i, i) for i in (1, 2, 3)]
+    cands = [SimpleNamespace(hit=hits[0], score=0.9), SimpleNamespace(hit=hits[1], score=1.2),
+             SimpleNamespace(hit=hits[1], score=0.4)]  # the third passage has no sentence: it follows
+    out = reordered(hits, cands, 2)
+    assert [h.chunk.chunk_id for h in out] == ["c2", "c1"] and [h.rank for h in out] == [1, 2]
+    assert out[0].scores["answer"] == 1.2
