@@ -317,13 +317,15 @@ def keeps_phrase(topic_terms: Sequence[str], text: str) -> bool:
 
 
 def reordered(hits: Sequence[Hit], cands: Sequence, n: int) -> tuple[Hit, ...]:
-    """The group's passages ordered by their best sentence's score (the answer step's judgement of the
-    evidence; retrieval order breaks ties and follows for passages without a sentence), renumbered,
-    the first n; the sentence score is kept as the passage's "answer" score."""
+    """The group's passages with quotable sentences ordered by their best sentence's score (the answer
+    step's judgement of the evidence; retrieval order breaks ties) in the places such passages held;
+    a passage without one (a judgement table, a list of headings) keeps its place. Renumbered, the
+    first n; the sentence score is kept as the passage's "answer" score."""
     best: dict[str, float] = {}
     for c in cands:
         best[c.hit.chunk.chunk_id] = max(best.get(c.hit.chunk.chunk_id, -math.inf), c.score)
-    order = sorted(hits, key=lambda h: (-best.get(h.chunk.chunk_id, -math.inf), h.rank))
+    scored = iter(sorted((h for h in hits if h.chunk.chunk_id in best), key=lambda h: (-best[h.chunk.chunk_id], h.rank)))
+    order = [next(scored) if h.chunk.chunk_id in best else h for h in hits]
     return tuple(replace(h, rank=i, scores={**h.scores, **({"answer": best[h.chunk.chunk_id]} if h.chunk.chunk_id in best else {})})
                  for i, h in enumerate(order[:n], start=1))
 
