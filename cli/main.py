@@ -25,6 +25,7 @@ COMMANDS = {
     "eval": "cli.commands.eval",
     "bench": "cli.commands.bench",
     "ask": "cli.commands.ask",
+    "compare": "cli.commands.compare",
     "verify": "cli.commands.verify",
 }
 

@@ -15,6 +15,7 @@ from quarry.errors import QuarryError, UsageError
 from quarry.records import Answer, DocInfo, Hit
 from search.answer import ask
 from search.api import hits_json
+from search.titles import shown_answer, shown_hits
 from ui import render
 
 log = logging.getLogger("quarry.ui")
@@ -130,7 +131,7 @@ def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10
 
 
 def _answer(searcher, req: SearchRequest) -> Answer:
-    return ask(searcher, req.query, k=req.k, filters=req.filters or None)
+    return shown_answer(searcher, ask(searcher, req.query, k=req.k, filters=req.filters or None))
 
 
 def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> SearchView:
@@ -144,7 +145,7 @@ def run_search(searcher, req: SearchRequest, with_answer: bool = True) -> Search
     except Exception:  # a bug or a broken disk: say so in the page, keep the traceback in the log
         log.exception("searching %r failed", req.query)
         return SearchView(req, status=render.error_state("something went wrong on the server (its log has the details)"))
-    hits = results.hits
+    hits = shown_hits(searcher, results.hits)  # titles as the documents write them (search/titles.py)
     if not hits:
         return SearchView(req, status=render.no_results(req.query, bool(req.filters)))
     answer_html = ""
@@ -199,7 +200,7 @@ def search_json(searcher, req: SearchRequest) -> dict[str, Any]:
     results = searcher.search(req.query, k=req.k, mode=req.mode, filters=req.filters or None)
     interpreted = results.interpretation.to_dict()
     return {"query": req.query, "mode": req.mode, "k": req.k, "filters": req.filters, "interpreted": interpreted,
-            "hits": hits_json(results.hits, interpreted)}
+            "hits": hits_json(shown_hits(searcher, results.hits), interpreted)}
 
 
 def ask_json(searcher, req: SearchRequest) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The Gradio page and the JSON API on one FastAPI server, over one opened index.
 
-`create_app(source, ...)` mounts the page (ui/page.py) beside GET /api/search, /api/ask, /api/verify and /api/health,
+`create_app(source, ...)` mounts the page (ui/page.py) beside GET /api/search, /api/ask, /api/verify, /api/compare and
+/api/health,
 all behind the optional --auth login; `serve(...)` runs it with uvicorn over a LiveIndex, so a
 `quarry index` run while serving is picked up once complete.
 """
@@ -23,7 +24,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from quarry.errors import QuarryError
-from ui import handlers
+from ui import compare_handlers, handlers
 from ui.page import build_blocks, current_getter
 from ui.style import CSS, HEAD, theme
 
@@ -87,6 +88,13 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
         req = handlers.request_from_params(_params(request), default_k)
         with lock:
             return JSONResponse(handlers.ask_json(current(), req))
+
+    @app.get("/api/compare", dependencies=guard)
+    def api_compare(request: Request) -> JSONResponse:
+        """The topic across groups: {"topic", "by", ..., "rows": [each a line of `quarry compare --json`]}."""
+        req = compare_handlers.request_from_params(_params(request))
+        with lock:
+            return JSONResponse(compare_handlers.compare_json(current(), req))
 
     @app.get("/api/verify", dependencies=guard)
     def api_verify(request: Request) -> JSONResponse:

@@ -68,6 +68,14 @@ button.q-copy:hover { filter: brightness(0.95); }
 .q-scores-table { border-collapse: collapse; font-size: 0.85rem; margin-top: 0.3em; }
 .q-scores-table th, .q-scores-table td { border: 1px solid var(--border-color-primary); padding: 0.2em 0.6em; text-align: left; }
 .q-exports { gap: 8px !important; }
+.q-compare-wrap { overflow-x: auto; }
+table.q-compare { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
+table.q-compare th, table.q-compare td { border-top: 1px solid var(--border-color-primary); padding: 0.5em 0.6em;
+  text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+table.q-compare tbody th { min-width: 8em; }
+.q-abstain { color: var(--body-text-color-subdued); font-style: italic; }
+.q-compare-citation { color: var(--body-text-color-subdued); font-size: 0.85rem; min-width: 10em; }
+.q-more { margin: 0.4em 0 0; padding-left: 1.4em; font-size: 0.85rem; color: var(--body-text-color-subdued); }
 
 @media (max-width: 600px) {
   .q-header h1 { font-size: 1.4rem; }

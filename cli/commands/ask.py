@@ -23,10 +23,11 @@ def run(args, settings) -> int:
     from search import filters
     from search.answer import ask
     from search.api import open_index
+    from search.titles import shown_answer
 
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
-    answer = ask(searcher, args.question, filters=wanted)
+    answer = shown_answer(searcher, ask(searcher, args.question, filters=wanted))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0

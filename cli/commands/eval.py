@@ -33,6 +33,13 @@ def register(sub) -> None:
     p.add_argument("--answers", action="store_true",
                    help="score `quarry ask` instead of retrieval: gold spans (--gold) or ConditionalQA evidence (--dataset, --qa), "
                         "abstention rates, latency and the abstain_below calibration table")
+    p.add_argument("--compare", action="store_true",
+                   help="score `quarry compare` instead: questions of --gold that name an authority are asked without it, "
+                        "compared by authority, and the named authority's row judged (Success@1, @3, abstentions)")
+    p.add_argument("--not-covered", dest="not_covered", type=Path, metavar="FILE",
+                   help="with --compare: judged (topic, authorities whose reports do not cover it) rows that should abstain")
+    p.add_argument("--index", type=Path, metavar="DIR",
+                   help="with --compare: score this index of --docs as it is instead of the cached one")
     p.add_argument("--verify", action="store_true",
                    help="score quote checking (`quarry verify`) instead: --gold is a verdict gold set such as eval/gold/verify.jsonl; "
                         "per-verdict precision and recall, confusion, changed words named, spans, latency")
@@ -55,7 +62,7 @@ def register(sub) -> None:
 
 def command_line(args) -> str:
     """The command as a user would type it (for the report)."""
-    parts = ["quarry", "eval"] + (["--answers"] if args.answers else [])
+    parts = ["quarry", "eval"] + (["--answers"] if args.answers else []) + (["--compare"] if getattr(args, "compare", False) else [])
     if args.dataset:
         parts += ["--dataset", str(args.dataset)]
         if args.corpus != "corpus.jsonl":
@@ -68,6 +75,10 @@ def command_line(args) -> str:
         parts += ["--gold", str(args.gold)]
         for d in args.docs or []:
             parts += ["--docs", str(d)]
+    if getattr(args, "not_covered", None):
+        parts += ["--not-covered", str(args.not_covered)]
+    if getattr(args, "index", None):
+        parts += ["--index", str(args.index)]
     if args.name:
         parts += ["--name", args.name]
     if args.modes != DEFAULT_MODES:
@@ -132,6 +143,43 @@ def run_answers(args, settings, progress) -> int:
     return 0
 
 
+def run_compare(args, settings, progress) -> int:
+    """`quarry eval --compare`: the comparison view judged on a span gold set, optionally reported."""
+    from eval import compare
+
+    if not args.gold or args.answers:
+        raise UsageError("--compare needs --gold FILE (a span gold set) and goes without --answers")
+    docs = _gold_docs(args)
+    if args.not_covered is not None and not args.not_covered.is_file():
+        raise UsageError(f"--not-covered {args.not_covered}: no such file")
+    name = _gold_name(args, docs)
+    if args.index is not None:
+        from eval.gold import DocMatcher
+        from indexer.build import file_sources
+        from search.api import open_index
+
+        searcher = open_index(args.index, settings.with_(index=str(args.index), max_query_chars=10**6))
+        sources, _ = file_sources(docs)
+        result = compare.score_compare(searcher, args.gold, DocMatcher(sources, docs), name, args.not_covered,
+                                       [str(d) for d in docs])
+    else:
+        result = compare.evaluate_compare(args.gold, docs, settings, name, args.not_covered, progress)
+    if args.json:
+        print(json.dumps(result.line(), ensure_ascii=False))
+    else:
+        print(f"{result.dataset}: {result.questions} questions over {result.groups} authorities; "
+              f"S@1 {result.success_at_1:.3f}  S@3 {result.success_at_3:.3f}  finding abstains {result.finding_abstained:.3f}"
+              + (f"; not covered: {result.not_covered_cases} rows, abstain {result.not_covered_abstained:.3f}"
+                 if result.not_covered_cases else "")
+              + f"; p50 {result.seconds_p50:.2f} s, max {result.seconds_max:.2f} s")
+    if args.report:
+        from eval import report, report_compare
+
+        report_compare.save(result, args.report, command_line(args))
+        report.write(args.report)
+    return 0
+
+
 def run_verify(args, settings, progress) -> int:
     """`quarry eval --verify`: every row of a verdict gold set through the quote checker (eval/verify.py)."""
     from eval import verify
@@ -156,6 +204,12 @@ def run_verify(args, settings, progress) -> int:
 def run(args, settings) -> int:
     from indexer.build import stderr_progress
 
+    if (args.not_covered or args.index) and not args.compare:
+        raise UsageError("--not-covered and --index go with --compare")
+    if args.compare and args.verify:
+        raise UsageError("--compare and --verify score different things: give one")
+    if args.compare:
+        return run_compare(args, settings, stderr_progress(args.quiet))
     if args.verify:
         return run_verify(args, settings, stderr_progress(args.quiet))
 

@@ -18,11 +18,12 @@ def register(sub) -> None:
 def run(args, settings) -> int:
     from search import filters
     from search.api import hits_json, open_index
+    from search.titles import shown_hits
 
     wanted = filters.parse(args.filter)
     searcher = open_index(settings.index, settings)
     results = searcher.search(args.query, k=settings.k, mode=settings.mode, filters=wanted)
-    hits, interpreted = results.hits, results.interpretation.to_dict()
+    hits, interpreted = shown_hits(searcher, results.hits), results.interpretation.to_dict()
     if args.json:
         for line in hits_json(hits, interpreted):
             print(json.dumps(line, ensure_ascii=False))
