@@ -161,12 +161,15 @@ class Searcher:
     def _candidates(self, query: str, interp: Interpretation, allowed: set[str] | None,
                     preferred: set[str] | None, n: int) -> Candidates:
         lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
-        if allowed is not None and not allowed:
-            lexical, dense = [], []
-        else:
+        lexical = dense = lexical_pref = dense_pref = []
+        if allowed is None or allowed:
+            vector = self.embed([interp.expanded(query)])[0]
             lexical = self.backend.lexical(lexical_query, n, allowed, meta_query=query)
-            dense = self.backend.dense(self.embed([interp.expanded(query)])[0], n, allowed)
-        return self._featurize(query, interp, lexical, dense, preferred)
+            dense = self.backend.dense(vector, n, allowed)
+            if preferred is not None:  # the named documents' own rankings: their best passages are candidates too
+                lexical_pref = self.backend.lexical(lexical_query, n, preferred, meta_query=query)
+                dense_pref = self.backend.dense(vector, n, preferred)
+        return self._featurize(query, interp, lexical, dense, preferred, lexical_pref, dense_pref)
 
     def featurize(self, query: str, lexical: Ranked, dense: Ranked,
                   filters: Mapping[str, list[str] | str] | None = None) -> Candidates:
@@ -175,13 +178,13 @@ class Searcher:
         return self._featurize(query, interp, lexical, dense, self._preferred(interp, self.allowed(filters)))
 
     def _featurize(self, query: str, interp: Interpretation, lexical: Ranked, dense: Ranked,
-                   preferred: set[str] | None) -> Candidates:
+                   preferred: set[str] | None, lexical_pref: Ranked = (), dense_pref: Ranked = ()) -> Candidates:
         from quarry.analysis import stopwords, terms
 
         lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
         q = feats.query_terms(query, terms(lexical_query), self._df_of, len(self.index.chunks), stopwords())
         rows, x = feats.features(q, lexical, dense, self, self._contains, preferred,
-                                 fusion.preference_weight(1.0, interp.fields_matched))
+                                 fusion.preference_weight(1.0, interp.fields_matched), lexical_pref, dense_pref)
         return Candidates(rows, x, feats.verbatim(q, rows, self), lexical, dense)
 
     def _learned(self, cands: Candidates, k: int) -> list[tuple[int, float]]:

@@ -30,13 +30,15 @@ FEATURES: tuple[str, ...] = (
     "bigrams",          # share of the query's word pairs found in the passage, in order
     "heading",          # share of the query's BM25 terms found in the passage's heading path
     "preferred",        # the passage's document is one the query names (x2 when two fields match)
+    "bm25_pref_rr",     # 1 / BM25 rank among the passages of the documents the query names (0 elsewhere)
+    "dense_pref_rr",    # likewise for the dense ranking
     "length",           # log(1 + characters in the passage) / 8
     "long_x_bm25",      # query-length interactions: a long query trusts BM25 and wording more
     "long_x_dense",
     "long_x_bigrams",
 )
 
-FEATURES_VERSION = 1  # bump when a column above is computed differently: stored candidate sets (eval/fusion.py) are keyed by it
+FEATURES_VERSION = 2  # bump when a column above is computed differently: stored candidate sets (eval/fusion.py) are keyed by it
 
 # Interactions computed from the columns above (see `with_interactions`): how sure each retriever is
 # about this query, times what it says of the passage. Stored candidate sets stay valid when these change.
@@ -98,19 +100,21 @@ def query_terms(query: str, analysed: Sequence[str], df: Callable[[str], int], n
     return QueryTerms(unique, idf, pairs, phrases)
 
 
-def candidate_rows(lexical: Ranked, dense: Ranked) -> list[int]:
-    """The union of both lists: lexical order first, then dense-only passages."""
-    return list(dict.fromkeys([r for r, _ in lexical] + [r for r, _ in dense]))
+def candidate_rows(*lists: Ranked) -> list[int]:
+    """The union of the lists: lexical order first, then dense-only passages, then the preferred lists'."""
+    return list(dict.fromkeys(r for ranked in lists for r, _ in ranked))
 
 
 def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
              contains: Callable[[str, Sequence[int]], np.ndarray],
-             preferred: set[str] | None = None, preference: float = 1.0) -> tuple[list[int], np.ndarray]:
+             preferred: set[str] | None = None, preference: float = 1.0,
+             lexical_pref: Ranked = (), dense_pref: Ranked = ()) -> tuple[list[int], np.ndarray]:
     """Candidate rows and their feature matrix (len(rows), len(FEATURES)), columns in FEATURES order.
 
-    `contains(term, rows)` says which rows hold a BM25 term (from the term matrix where there is one).
+    `contains(term, rows)` says which rows hold a BM25 term (from the term matrix where there is one);
+    `lexical_pref` / `dense_pref` are the rankings restricted to the documents the query names.
     """
-    rows = candidate_rows(lexical, dense)
+    rows = candidate_rows(lexical, dense, lexical_pref, dense_pref)
     x = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
     if not rows:
         return rows, x
@@ -132,6 +136,14 @@ def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
         x[at_den, col["dense_cos"]] = cos
         x[at_den, col["dense_rr"]] = 1.0 / np.arange(1, len(dense) + 1)
     x[:, col["in_both"]] = (x[:, col["bm25_rr"]] > 0) & (x[:, col["dense_rr"]] > 0)
+    for name, ranked in (("bm25_pref_rr", lexical_pref), ("dense_pref_rr", dense_pref)):
+        if len(ranked):
+            x[[index[r] for r, _ in ranked], col[name]] = 1.0 / np.arange(1, len(ranked) + 1)
+    if len(lexical_pref):  # a passage only the restricted ranking found keeps its BM25 score too
+        only = [(index[r], sc) for r, sc in lexical_pref if x[index[r], col["bm25_norm"]] == 0]
+        if only:
+            best = lexical[0][1] if len(lexical) and lexical[0][1] > 0 else max(sc for _, sc in lexical_pref) or 1.0
+            x[[i for i, _ in only], col["bm25_norm"]] = np.array([sc for _, sc in only], dtype=np.float32) / best
     if len(lexical) > 1 and lexical[0][1] > 0:
         x[0, col["bm25_top_margin"]] = (lexical[0][1] - lexical[1][1]) / lexical[0][1]
     if len(dense) > 1:
