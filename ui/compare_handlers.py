@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from quarry.errors import QuarryError, UsageError
 from search.compare import BY, MAX_PER_GROUP, Comparison, compare
 from ui import compare_view, render
-from ui.handlers import FILTER_KEYS, parse_mode
+from ui.handlers import filters_from_params, parse_mode
 
 log = logging.getLogger("quarry.ui")
 
@@ -66,17 +66,8 @@ def request_from_params(params: Mapping[str, Sequence[str]]) -> CompareRequest:
                 return values[0]
         return None
 
-    filters: dict[str, list[str]] = {}
-    for key in FILTER_KEYS:
-        for value in params.get(key) or []:
-            filters.setdefault(key, []).append(value)
-    for pair in params.get("filter") or []:
-        if "=" not in pair:
-            raise UsageError(f"filter {pair!r} must look like key=value (keys: {', '.join(FILTER_KEYS)})")
-        key, value = pair.split("=", 1)
-        filters.setdefault(key.strip(), []).append(value.strip())
     return CompareRequest((first("compare", "q", "topic") or "").strip(), parse_by(first("by")),
-                          parse_per_group(first("per_group")), parse_mode(first("mode")), filters)
+                          parse_per_group(first("per_group")), parse_mode(first("mode")), filters_from_params(params))
 
 
 def _compare(searcher, req: CompareRequest) -> Comparison:

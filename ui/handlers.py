@@ -117,6 +117,12 @@ def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10
         values = params.get(name) or []
         return values[0] if values else None
 
+    return SearchRequest(query=(first("q") or "").strip(), mode=parse_mode(first("mode")),
+                         k=parse_k(first("k"), default_k), filters=filters_from_params(params))
+
+
+def filters_from_params(params: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Filters from a query string: `authority=Cardiff` (repeat to combine) or, as on the CLI, `filter=authority=Cardiff`."""
     filters: dict[str, list[str]] = {}
     for key in FILTER_KEYS:
         for value in params.get(key) or []:
@@ -126,8 +132,7 @@ def request_from_params(params: Mapping[str, Sequence[str]], default_k: int = 10
             raise UsageError(f"filter {pair!r} must look like key=value (keys: {', '.join(FILTER_KEYS)})")
         key, value = pair.split("=", 1)
         filters.setdefault(key.strip(), []).append(value.strip())
-    return SearchRequest(query=(first("q") or "").strip(), mode=parse_mode(first("mode")),
-                         k=parse_k(first("k"), default_k), filters=filters)
+    return filters
 
 
 def _answer(searcher, req: SearchRequest) -> Answer:

@@ -75,33 +75,23 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)  # the traceback stays in the log
         return JSONResponse({"error": "internal error (the server log has the details)"}, status_code=500)
 
-    @app.get("/api/search", dependencies=guard)
-    def api_search(request: Request) -> JSONResponse:
-        """Hits as `quarry search --json` prints them: {"query", "mode", "k", "filters", "hits": [...]}."""
-        req = handlers.request_from_params(_params(request), default_k)
-        with lock:
-            return JSONResponse(handlers.search_json(current(), req))
+    def json_route(path: str, respond: Callable[[Any, Any], dict[str, Any]], read: Callable[[dict], Any], about: str) -> None:
+        """GET `path`: the query string read into a request, answered as the CLI's --json prints it."""
+        def route(request: Request) -> JSONResponse:
+            req = read(_params(request))
+            with lock:
+                return JSONResponse(respond(current(), req))
+        route.__doc__ = about
+        app.get(path, dependencies=guard, name=path)(route)
 
-    @app.get("/api/ask", dependencies=guard)
-    def api_ask(request: Request) -> JSONResponse:
-        """The answer as `quarry ask --json` prints it."""
-        req = handlers.request_from_params(_params(request), default_k)
-        with lock:
-            return JSONResponse(handlers.ask_json(current(), req))
-
-    @app.get("/api/compare", dependencies=guard)
-    def api_compare(request: Request) -> JSONResponse:
-        """The topic across groups: {"topic", "by", ..., "rows": [each a line of `quarry compare --json`]}."""
-        req = compare_handlers.request_from_params(_params(request))
-        with lock:
-            return JSONResponse(compare_handlers.compare_json(current(), req))
-
-    @app.get("/api/verify", dependencies=guard)
-    def api_verify(request: Request) -> JSONResponse:
-        """The quote check as `quarry verify --json` prints it: verdict, source, differences, nearest."""
-        req = handlers.request_from_params(_params(request), default_k)
-        with lock:
-            return JSONResponse(handlers.verify_json(current(), req))
+    by_search = lambda params: handlers.request_from_params(params, default_k)  # noqa: E731
+    json_route("/api/search", handlers.search_json, by_search,
+               'Hits as `quarry search --json` prints them: {"query", "mode", "k", "filters", "hits": [...]}.')
+    json_route("/api/ask", handlers.ask_json, by_search, "The answer as `quarry ask --json` prints it.")
+    json_route("/api/compare", compare_handlers.compare_json, compare_handlers.request_from_params,
+               'The topic across groups: {"topic", "by", ..., "rows": [each a line of `quarry compare --json`]}.')
+    json_route("/api/verify", handlers.verify_json, by_search,
+               "The quote check as `quarry verify --json` prints it: verdict, source, differences, nearest.")
 
     @app.get("/api/health", dependencies=guard)
     def api_health() -> dict[str, Any]:
