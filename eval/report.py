@@ -159,16 +159,17 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
 
 def write(report: Path) -> Path:
     """Rebuild `report` (Markdown) and its Recall@k PNG from every saved result beside it (answers included)."""
-    from eval import report_answers, report_compare
+    from eval import report_answers, report_compare, report_verify
 
     runs = load_saved(report)
     answer_runs = report_answers.load_saved(report)
     compare_runs = report_compare.load_saved(report)
+    verify_runs = report_verify.load_saved(report)
     anchors = json.loads(ANCHORS.read_text(encoding="utf-8"))
     png = report.with_name(report.stem + "-recall.png")
     out = ["# quarry retrieval evaluation", "",
            "Made by these commands (each saves its data set's results in `results/` and rebuilds this file):", "", "```"]
-    out += [run["command"] for run in runs + answer_runs + compare_runs] + ["```", "",
+    out += [run["command"] for run in runs + answer_runs + compare_runs + verify_runs] + ["```", "",
             "Metrics from ranx. BEIR sets are judged per document (a document scores as its best passage); gold sets "
             "per passage (a passage is relevant when it contains an answer span, whitespace collapsed). "
             "Unanswerable questions are not scored. The first `candidates` passages of each list are exactly what "
@@ -185,6 +186,8 @@ def write(report: Path) -> Path:
         out += [""] + report_answers.section(answer_runs, anchors)
     if compare_runs:
         out += [""] + report_compare.section(compare_runs)
+    if verify_runs:
+        out += [""] + report_verify.section(verify_runs)
     notes = results_dir(report) / "NOTES.md"
     if notes.is_file():
         out += ["", notes.read_text(encoding="utf-8").strip()]

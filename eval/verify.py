@@ -17,7 +17,7 @@ import math
 import re
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -103,21 +103,29 @@ class VerifyResult:
     chunks: int
     model: str
     misses: list[dict[str, Any]] = field(default_factory=list)
+    dataset: str = "verify"  # the gold set's name: the saved run is results/verify/<dataset>.json beside the report
 
     def line(self) -> dict[str, Any]:
         """The --json object."""
-        return {"rows": self.rows, "chunks": self.chunks, "model": self.model,
+        return {"dataset": self.dataset, "rows": self.rows, "chunks": self.chunks, "model": self.model,
                 "per_verdict": {v: {k: round(x, 4) for k, x in m.items()} for v, m in self.per_verdict.items()},
                 "confusion": self.confusion, "altered_named": round(self.altered_named, 4),
                 "span_match": round(self.span_match, 4), "latency_ms_p50": round(self.latency_ms_p50, 1),
                 "latency_ms_p95": round(self.latency_ms_p95, 1), "misses": self.misses}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "VerifyResult":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
     def met(self) -> bool:
         """Whether every per-verdict precision and recall, and altered naming, reach TARGET."""
         return all(m[k] >= TARGET for m in self.per_verdict.values() for k in ("precision", "recall")) and self.altered_named >= TARGET
 
 
-def evaluate(searcher: Any, gold: Sequence[GoldRow], model: str = "") -> VerifyResult:
+def evaluate(searcher: Any, gold: Sequence[GoldRow], model: str = "", dataset: str = "verify") -> VerifyResult:
     """Check every gold row through check_quote and score the verdicts, the naming, the spans and the latency."""
     check_quote(searcher, gold[0].text)  # warm-up: BM25 arrays, stemmer and sentence splitter load on first use
     pairs, latencies, misses = [], [], []
@@ -141,7 +149,7 @@ def evaluate(searcher: Any, gold: Sequence[GoldRow], model: str = "") -> VerifyR
                            "differences": [f"{d.kind}: {d.claim!r} -> {d.source!r}" for d in result.differences]})
     return VerifyResult(len(gold), precision_recall(pairs), confusion(pairs), named / altered if altered else 0.0,
                         spans / spanned if spanned else 0.0, percentile(latencies, 50), percentile(latencies, 95),
-                        len(searcher.chunks), model, misses)
+                        len(searcher.chunks), model, misses, dataset)
 
 
 def report(result: VerifyResult) -> str:
@@ -178,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = None if args.quiet or args.json else (lambda msg: print(msg, file=sys.stderr))
     gold = load_gold(args.gold)
     searcher, info, _, _ = open_gold_docs(args.docs or [Path("corpus")], settings, args.gold.stem, progress)
-    result = evaluate(searcher, gold, info["model"])
+    result = evaluate(searcher, gold, info["model"], args.gold.stem)
     print(json.dumps(result.line()) if args.json else report(result))
     return 0 if result.met() else 1
 

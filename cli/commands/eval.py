@@ -2,7 +2,8 @@
 with --answers, score `quarry ask`'s answers on the same data instead; with --verify, quote checking.
 
 The flags and their checks live here; the scoring (eval.harness, eval.answers), the printed tables
-(eval.tables) and the report (eval.report, eval.report_answers) are plain functions in eval/."""
+(eval.tables) and the report (eval.report, eval.report_answers, eval.report_compare, eval.report_verify) are plain
+functions in eval/."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def register(sub) -> None:
 
 def command_line(args) -> str:
     """The command as a user would type it (for the report)."""
-    parts = ["quarry", "eval"] + (["--answers"] if args.answers else []) + (["--compare"] if getattr(args, "compare", False) else [])
+    parts = ["quarry", "eval"] + (["--answers"] if args.answers else []) + (["--compare"] if getattr(args, "compare", False) else []) + (["--verify"] if getattr(args, "verify", False) else [])
     if args.dataset:
         parts += ["--dataset", str(args.dataset)]
         if args.corpus != "corpus.jsonl":
@@ -187,17 +188,25 @@ def run_verify(args, settings, progress) -> int:
 
     if not args.gold or args.dataset or args.answers:
         raise UsageError("--verify needs --gold FILE (a verdict gold set such as eval/gold/verify.jsonl) and --docs")
-    if args.modes != DEFAULT_MODES or args.depth != 100 or args.split != "test" or args.report:
-        raise UsageError("--modes, -k, --split and --report do not apply to --verify")
+    if args.modes != DEFAULT_MODES or args.depth != 100 or args.split != "test":
+        raise UsageError("--modes, -k and --split do not apply to --verify")
     try:
         gold = verify.load_gold(args.gold)
     except ValueError as e:
         raise UsageError(str(e)) from None
     if not gold:
         raise UsageError(f"{args.gold}: no rows")
-    searcher, info, _, _ = open_gold_docs(_gold_docs(args), settings, args.name or args.gold.stem, progress)
-    result = verify.evaluate(searcher, gold, info["model"])
+    name = args.name or args.gold.stem
+    searcher, info, _, _ = open_gold_docs(_gold_docs(args), settings, name, progress)
+    result = verify.evaluate(searcher, gold, info["model"], name)
     print(json.dumps(result.line(), ensure_ascii=False) if args.json else verify.report(result))
+    if args.report:
+        from eval import report, report_verify
+
+        report_verify.save(result, args.report, command_line(args))
+        report.write(args.report)
+        if not args.json:
+            print(f"report: {args.report}")
     return 0
 
 

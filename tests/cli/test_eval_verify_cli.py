@@ -47,9 +47,24 @@ def test_eval_verify_prints_the_report(small_gold, tmp_path):
     assert out.stdout.startswith("quote checking: 8 rows") and "latency per check" in out.stdout
 
 
+def test_eval_verify_report_saves_the_run_and_adds_the_section(small_gold, tmp_path):
+    report = tmp_path / "REPORT.md"
+    out = quarry("eval", "--verify", "--gold", str(small_gold), "--docs", "corpus", "--model", "hash",
+                 "--eval-cache", str(tmp_path / "cache"), "--quiet", "--report", str(report))
+    assert out.returncode == 0, out.stderr
+    saved = json.loads((tmp_path / "results" / "verify" / "verify-small.json").read_text(encoding="utf-8"))
+    assert saved["result"]["rows"] == 8 and saved["command"].startswith("quarry eval --verify --gold ")
+    assert "--model hash" in saved["command"] and saved["command"].endswith("--report " + str(report))
+    text = report.read_text(encoding="utf-8")
+    assert "## Quote checking (`quarry verify`)" in text and "### verify-small" in text
+    assert "| gold \\ predicted | verbatim | close | altered | not_found |" in text
+    assert "latency p50 " in text and f"`{saved['command']}`" in text
+
+
 @pytest.mark.parametrize("args,needle", [
     (("--verify",), "--verify needs --gold"),
     (("--verify", "--gold", "BAD", "--modes", "bm25"), "do not apply to --verify"),
+    (("--verify", "--gold", "BAD", "--report", "R.md"), "expected {\"id\", \"text\", \"verdict\""),  # --report is accepted
     (("--verify", "--gold", "BAD", "--answers"), "--verify needs --gold"),
     (("--verify", "--gold", "BAD"), "expected {\"id\", \"text\", \"verdict\""),
 ])

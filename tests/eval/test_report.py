@@ -65,3 +65,33 @@ def test_answers_section_names_targets_met_and_missed(tmp_path):
     assert text.count("| seed-9 | What \\| why? | (abstained: no date) | the span | 0.42 |") == report_answers.SHOWN_MISSES
     assert "… and 5 more (results/answers/seed.json)." in text
     assert report.load_saved(path) == [] and report_answers.load_saved(path)[0]["result"] == result
+
+
+def test_verify_section_shows_precision_recall_confusion_and_the_command(tmp_path):
+    from eval import report_verify
+    from eval.verify import VerifyResult
+
+    verdicts = ("verbatim", "close", "altered", "not_found")
+    confusion = {g: {p: 0 for p in verdicts} for g in verdicts}
+    confusion["verbatim"]["verbatim"], confusion["close"]["close"], confusion["close"]["altered"] = 10, 9, 1
+    confusion["altered"]["altered"], confusion["not_found"]["not_found"] = 10, 10
+    per_verdict = {"verbatim": {"precision": 1.0, "recall": 1.0, "support": 10},
+                   "close": {"precision": 1.0, "recall": 0.9, "support": 10},
+                   "altered": {"precision": 10 / 11, "recall": 1.0, "support": 10},
+                   "not_found": {"precision": 1.0, "recall": 1.0, "support": 10}}
+    miss = {"id": "v-7", "kind": "synonym", "gold": "close", "predicted": "altered", "text": "The | plan", "source": "x",
+            "differences": ["word: 'plan' -> 'scheme'"]}
+    result = VerifyResult(40, per_verdict, confusion, 0.96, 1.0, 12.34, 56.78, 168, "hash", [miss], "verify")
+    path = tmp_path / "REPORT.md"
+    command = "quarry eval --verify --gold eval/gold/verify.jsonl --docs corpus --report REPORT.md"
+    report_verify.save(result, path, command)
+    assert (tmp_path / "results" / "verify" / "verify.json").is_file()
+    report.write(path)
+    text = path.read_text(encoding="utf-8")
+    assert "## Quote checking (`quarry verify`)" in text and f"`{command}`" in text
+    assert "| close | 1.000 | **0.900** | 10 |" in text and "| altered | **0.909** | 1.000 | 10 |" in text
+    assert "| gold \\ predicted | verbatim | close | altered | not_found |" in text
+    assert "| close | 0 | 9 | 1 | 0 |" in text and "| not_found | 0 | 0 | 0 | 10 |" in text
+    assert "altered named 0.960" in text and "p50 12.3 ms, p95 56.8 ms" in text and "targets **missed**" in text
+    assert "| v-7 | synonym | close | altered | The \\| plan | word: 'plan' -> 'scheme' |" in text
+    assert report.load_saved(path) == [] and report_verify.load_saved(path)[0]["result"] == result
