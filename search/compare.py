@@ -1,12 +1,13 @@
 """One topic across reports: the best passages and a one-sentence finding per authority, year,
 document or document type, from one retrieval pass.
+(Over 350 lines on purpose: the grouping, the per-group ranking and the findings share one pass's arrays.)
 
 `compare(searcher, topic, by=...)`:
 1. rank every passage once by BM25 and once by the dense model (full lists: the index is scored,
    not searched per group);
 2. number each passage within its group (its rank among that group's passages), keep each group's
    first `candidates` per retriever, and fuse them by RRF exactly as a search filtered to that group
-   would (a period or document type the topic names is the same soft preference as in search);
+   with `--fusion rrf` would (not yet the learned ranker that search uses by default) (a period or document type the topic names is the same soft preference as in search);
 3. per group, the finding: the answer step's sentence scoring (search/answer_scoring.py: coverage of
    the topic's terms, kind of figure, passage rank) and choice (search/answer_choice.py: what the
    topic pins down) over the group's best passages, with the passage's cosine standing in for the
