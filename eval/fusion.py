@@ -19,7 +19,6 @@ import hashlib
 import json
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence

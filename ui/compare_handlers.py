@@ -5,7 +5,6 @@ Nothing here imports Gradio, so every behaviour is testable as a function call.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, Mapping, Sequence
 from quarry.errors import QuarryError, UsageError
 from search.compare import BY, MAX_PER_GROUP, Comparison, compare
 from ui import compare_view, render
-from ui.handlers import filters_from_params, parse_mode
+from ui.handlers import filters_from_params, parse_mode, write_texts
 
 log = logging.getLogger("quarry.ui")
 
@@ -101,12 +100,4 @@ def write_exports(view: CompareView, folder: Path) -> dict[str, Path]:
     assert view.comparison is not None
     texts = {"quarry-compare.md": compare_view.to_markdown(view.comparison),
              "quarry-compare.csv": compare_view.to_csv(view.comparison)}
-    target = Path(folder) / ("compare-" + hashlib.sha256("\0".join(texts.values()).encode()).hexdigest()[:16])
-    target.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, text in texts.items():
-        path = target / name
-        if not path.exists():
-            path.write_text(text, encoding="utf-8")
-        paths[name] = path
-    return paths
+    return write_texts(texts, folder, prefix="compare-")

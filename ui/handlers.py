@@ -182,9 +182,12 @@ def export_texts(view: SearchView) -> dict[str, str]:
 
 def write_exports(view: SearchView, folder: Path) -> dict[str, Path]:
     """Write the exports under `folder/<content hash>/` (same results, same files) and return their paths."""
-    texts = export_texts(view)
-    digest = hashlib.sha256("\0".join(texts.values()).encode()).hexdigest()[:16]
-    target = Path(folder) / digest
+    return write_texts(export_texts(view), folder)
+
+
+def write_texts(texts: dict[str, str], folder: Path, prefix: str = "") -> dict[str, Path]:
+    """Files named by `texts`' keys under `folder/<prefix><content hash>/` (written once: same texts, same files)."""
+    target = Path(folder) / (prefix + hashlib.sha256("\0".join(texts.values()).encode()).hexdigest()[:16])
     target.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, text in texts.items():

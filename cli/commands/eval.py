@@ -135,12 +135,9 @@ def run_answers(args, settings, progress) -> int:
 
         print(answers_table(result))
     if args.report:
-        from eval import report, report_answers
+        from eval import report_answers
 
-        report_answers.save(result, args.report, command_line(args))
-        report.write(args.report)
-        if not args.json:
-            print(f"report: {args.report}")
+        save_and_rebuild(report_answers.save, result, args)
     return 0
 
 
@@ -174,10 +171,9 @@ def run_compare(args, settings, progress) -> int:
                  if result.not_covered_cases else "")
               + f"; p50 {result.seconds_p50:.2f} s, max {result.seconds_max:.2f} s")
     if args.report:
-        from eval import report, report_compare
+        from eval import report_compare
 
-        report_compare.save(result, args.report, command_line(args))
-        report.write(args.report)
+        save_and_rebuild(report_compare.save, result, args)
     return 0
 
 
@@ -201,13 +197,20 @@ def run_verify(args, settings, progress) -> int:
     result = verify.evaluate(searcher, gold, info["model"], name)
     print(json.dumps(result.line(), ensure_ascii=False) if args.json else verify.report(result))
     if args.report:
-        from eval import report, report_verify
+        from eval import report_verify
 
-        report_verify.save(result, args.report, command_line(args))
-        report.write(args.report)
-        if not args.json:
-            print(f"report: {args.report}")
+        save_and_rebuild(report_verify.save, result, args)
     return 0
+
+
+def save_and_rebuild(save, result, args) -> None:
+    """Save one run's result beside the report, then rebuild the whole report from every saved run."""
+    from eval import report
+
+    save(result, args.report, command_line(args))
+    report.write(args.report)
+    if not args.json:
+        print(f"report: {args.report}")
 
 
 def run(args, settings) -> int:
