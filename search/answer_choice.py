@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from search.answer_candidates import Candidate, cut_quote, term_set
 from search.answer_scoring import AUTHORITY_WORDS, Question
-from search.answer_topic import KeyTerm, covered_by, glossary_links
+from search.answer_topic import covered_by, glossary_links
 from search.answer_types import COUNT, DATE, DEFINITION, DURATION, LABELS, MONEY, PERCENT, SOFT
 from search.constraints import unmet
 
