@@ -1,4 +1,7 @@
+from dataclasses import replace
+
 import numpy as np
+
 import pytest
 
 from quarry.errors import UsageError
@@ -63,7 +66,8 @@ def test_groups_order_by_year_or_name_with_unknown_last():
 
 @pytest.fixture(scope="module")
 def searcher(hash_index):
-    return open_index(hash_index.index, hash_index)
+    # compare fuses each group by RRF (search/compare.py), so it is held against `--fusion rrf` searches
+    return open_index(hash_index.index, replace(hash_index, fusion="rrf"))
 
 
 def test_each_group_gets_what_a_search_filtered_to_it_ranks_first(searcher):
