@@ -104,9 +104,11 @@ class Searcher:
         """Top-k cited passages for a query, with what the query was read as naming; filters are hard
         (keys ANDed, values ORed).
 
-        Authorities, years and document types named in the query are a soft preference: rankings
-        restricted to the documents that match are fused with the unrestricted rankings (RRF), so a
-        wrong guess can lower a passage but never hide it. Acronyms the corpus defines are expanded.
+        Hybrid mode orders both retrievers' candidates with the learned ranker (`fusion` learned, the
+        default) or fuses their rankings (rrf, weighted). Authorities, years and document types named in
+        the query are a soft preference: the named documents' own rankings join the candidates (a feature
+        for the ranker, extra lists for RRF), so a wrong guess can lower a passage but never hide it.
+        Acronyms the corpus defines are expanded.
         """
         k = self.settings.k if k is None else k
         mode = mode or self.settings.mode
@@ -115,7 +117,7 @@ class Searcher:
         allowed = self.allowed(filters)
         if allowed is not None and not allowed:
             return Results([], interp)
-        lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
+        lexical_query = _lexical_query(query, interp)
         dense_query = interp.expanded(query)
         preferred = self._preferred(interp, allowed)
         n = max(k, self.settings.candidates)
@@ -160,7 +162,7 @@ class Searcher:
 
     def _candidates(self, query: str, interp: Interpretation, allowed: set[str] | None,
                     preferred: set[str] | None, n: int) -> Candidates:
-        lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
+        lexical_query = _lexical_query(query, interp)
         lexical = dense = lexical_pref = dense_pref = []
         if allowed is None or allowed:
             vector = self.embed([interp.expanded(query)])[0]
@@ -181,7 +183,7 @@ class Searcher:
                    preferred: set[str] | None, lexical_pref: Ranked = (), dense_pref: Ranked = ()) -> Candidates:
         from quarry.analysis import stopwords, terms
 
-        lexical_query = interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
+        lexical_query = _lexical_query(query, interp)
         q = feats.query_terms(query, terms(lexical_query), self._df_of, len(self.index.chunks), stopwords())
         rows, x = feats.features(q, lexical, dense, self, self._contains, preferred,
                                  fusion.preference_weight(1.0, interp.fields_matched), lexical_pref, dense_pref)
@@ -288,6 +290,12 @@ class Searcher:
 
                 self._df = dict(Counter(t for c in self.index.chunks for t in set(terms(c.text))))
         return self._df
+
+
+def _lexical_query(query: str, interp: Interpretation) -> str:
+    """What BM25 reads of a query: what remains once the named authority, year or type is taken out
+    (the whole query if nothing remains), with the corpus's acronyms expanded."""
+    return interp.expanded(interp.remainder if len(interp.remainder.split()) >= 1 else query)
 
 
 @lru_cache(maxsize=50_000)
