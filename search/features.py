@@ -15,7 +15,8 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-Ranked = list[tuple[int, float]]  # (chunk row, score), best first
+from search.backends.base import Ranked
+
 
 FEATURES: tuple[str, ...] = (
     "bm25_norm",        # BM25 score / the query's best BM25 score (0 when not in the BM25 list)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.features import Ranked
+from search.backends.base import Ranked
 
 
 @dataclass(frozen=True)
