@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from search.answer_candidates import Candidate, cut_quote, term_set
 from search.answer_scoring import AUTHORITY_WORDS, Question
-from search.answer_topic import covered_by, glossary_links
+from search.answer_topic import covered_by, glossary_links_of
 from search.answer_types import COUNT, DATE, DEFINITION, DURATION, LABELS, MONEY, PERCENT, SOFT
 from search.constraints import unmet
 
@@ -41,8 +41,8 @@ def keys_covered(q: Question, c: Candidate, links) -> set[str]:
 def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most: int,
            checks: bool = True) -> tuple[list[Candidate], str]:
     """The answer's sentences (best first), or [] and why not."""
-    authority_terms = _authority_terms(searcher)
-    known = _Known(searcher.document_frequency, _metadata_terms(searcher))
+    authority_terms = searcher.derived("authority_terms", _authority_terms)
+    known = _Known(searcher.document_frequency, searcher.derived("metadata_terms", _metadata_terms))
     failures: list[str] = []  # why each better-scoring sentence was passed over
 
     def unmet_by(c: Candidate) -> str:
@@ -72,7 +72,7 @@ def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most:
         specific = [f for f in failures if not f.startswith("no sentence")]
         return [], (specific or failures or ["no sentence in the closest passages answers it"])[0]
     chosen = [primary]
-    links = glossary_links(searcher.interpreter.glossary)
+    links = glossary_links_of(searcher)
     covered = keys_covered(q, primary, links)
     one_fact = factoid(q)  # a factoid takes no sentence that adds nothing; other questions may quote a runner-up that fits
     close = [c for c in ranked if c is not primary and c.score >= primary.score - RUNNER_UP_MARGIN]

@@ -104,6 +104,11 @@ def glossary_links(glossary: Mapping[str, str]) -> dict[str, set[frozenset[str]]
     return links
 
 
+def glossary_links_of(searcher: "Searcher") -> dict[str, set[frozenset[str]]]:
+    """`glossary_links` of the searcher's index, made once per opened index."""
+    return searcher.derived("glossary_links", lambda se: glossary_links(se.interpreter.glossary))
+
+
 def covered_by(key: KeyTerm, found: frozenset[str] | set[str], links: Mapping[str, set[frozenset[str]]]) -> bool:
     """True when a text's terms hold the key term or a glossary equivalent of it."""
     return key.term in found or any(alt <= found for alt in links.get(key.term, ()))
@@ -156,7 +161,7 @@ def passage_terms(hit: Hit) -> frozenset[str]:
 def topic_coverage(keys: Sequence[KeyTerm], hits: Sequence[Hit], searcher: "Searcher") -> Coverage:
     """Which key terms any of the passages covers; the rest are looked for among the passages' words
     by embedding (the neighbourhood), and what is still not found is missing."""
-    links = glossary_links(searcher.interpreter.glossary)
+    links = glossary_links_of(searcher)
     found: set[str] = set()
     for h in hits:
         found |= passage_terms(h)
@@ -196,7 +201,7 @@ def nearest_words(keys: Sequence[KeyTerm], hits: Sequence[Hit], searcher: "Searc
 
 def uncovered(keys: Sequence[KeyTerm], texts: Iterable[str], searcher: "Searcher", neighbours: Mapping[str, str]) -> list[KeyTerm]:
     """The key terms none of `texts` covers (by stem, glossary, or the neighbour word found for it)."""
-    links = glossary_links(searcher.interpreter.glossary)
+    links = glossary_links_of(searcher)
     found: set[str] = set()
     words: set[str] = set()
     for t in texts:

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -54,6 +54,7 @@ class Searcher:
         self.interpreter = Interpreter(self.doc_infos, index.glossary)
         self._df: dict[str, int] | None = None
         self._local = threading.local()  # per thread: which rows hold a term (candidate features)
+        self._derived: dict[str, Any] = {}
 
     @property
     def embedder(self) -> MemoEmbedder:
@@ -119,7 +120,7 @@ class Searcher:
             return Results([], interp)
         lexical_query = _lexical_query(query, interp)
         dense_query = interp.expanded(query)
-        preferred = self._preferred(interp, allowed)
+        preferred = self.preferred(interp, allowed)
         n = max(k, self.settings.candidates)
         ranked: dict[str, list[tuple[int, float]]] = {}
         fuse = mode == "hybrid" or preferred is not None
@@ -158,7 +159,7 @@ class Searcher:
         query = self.check(query, 1, "hybrid")
         interp = self.interpret(query)
         allowed = self.allowed(filters)
-        return self._candidates(query, interp, allowed, self._preferred(interp, allowed), self.settings.candidates)
+        return self._candidates(query, interp, allowed, self.preferred(interp, allowed), self.settings.candidates)
 
     def _candidates(self, query: str, interp: Interpretation, allowed: set[str] | None,
                     preferred: set[str] | None, n: int) -> Candidates:
@@ -177,15 +178,18 @@ class Searcher:
                   filters: Mapping[str, list[str] | str] | None = None) -> Candidates:
         """Candidates and features of two given lists (what learned fusion adds to retrieval: `quarry bench` times it)."""
         interp = self.interpret(query)
-        return self._featurize(query, interp, lexical, dense, self._preferred(interp, self.allowed(filters)))
+        return self._featurize(query, interp, lexical, dense, self.preferred(interp, self.allowed(filters)))
+
+    def query_terms(self, query: str, interp: Interpretation) -> feats.QueryTerms:
+        """The query as the candidate features read it (its BM25 terms with their IDF in this index)."""
+        from quarry.analysis import stopwords, terms
+
+        return feats.query_terms(query, terms(_lexical_query(query, interp)), self._df_of, len(self.index.chunks), stopwords())
 
     def _featurize(self, query: str, interp: Interpretation, lexical: Ranked, dense: Ranked,
                    preferred: set[str] | None, lexical_pref: Ranked = (), dense_pref: Ranked = ()) -> Candidates:
-        from quarry.analysis import stopwords, terms
-
-        lexical_query = _lexical_query(query, interp)
-        q = feats.query_terms(query, terms(lexical_query), self._df_of, len(self.index.chunks), stopwords())
-        rows, x = feats.features(q, lexical, dense, self, self._contains, preferred,
+        q = self.query_terms(query, interp)
+        rows, x = feats.features(q, lexical, dense, self, self.contains, preferred,
                                  fusion.preference_weight(1.0, interp.fields_matched), lexical_pref, dense_pref)
         return Candidates(rows, x, feats.verbatim(q, rows, self), lexical, dense)
 
@@ -210,7 +214,7 @@ class Searcher:
     def _df_of(self, term: str) -> int:
         return self.document_frequency.get(term, 0)
 
-    def _contains(self, term: str, rows: Sequence[int]) -> np.ndarray:
+    def contains(self, term: str, rows: Sequence[int]) -> np.ndarray:
         """1 for each row whose passage holds a BM25 term: the term matrix's column, or (Milvus) the text."""
         matrix = self.index.lexical.get("text")
         if matrix is None:
@@ -227,7 +231,7 @@ class Searcher:
         scratch[holders] = False
         return out
 
-    def _preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
+    def preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
         """The documents the query names (within the hard filters), or None when that restricts nothing."""
         if not interp.docs:
             return None
@@ -273,6 +277,13 @@ class Searcher:
             return None
         i = bisect_right([m[0] for m in marks], offset) - 1
         return int(marks[max(i, 0)][1])
+
+    def derived(self, name: str, make: Callable[["Searcher"], Any]) -> Any:
+        """A fact of this index that later steps read often (the glossary's term links, the words naming
+        its authorities), made once per opened index by `make(searcher)`; `name` keys it."""
+        if name not in self._derived:
+            self._derived[name] = make(self)
+        return self._derived[name]
 
     @property
     def document_frequency(self) -> Mapping[str, int]:

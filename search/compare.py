@@ -6,8 +6,9 @@ document or document type, from one retrieval pass.
 1. rank every passage once by BM25 and once by the dense model (full lists: the index is scored,
    not searched per group);
 2. number each passage within its group (its rank among that group's passages), keep each group's
-   first `candidates` per retriever, and fuse them by RRF exactly as a search filtered to that group
-   with `--fusion rrf` would (not yet the learned ranker that search uses by default) (a period or document type the topic names is the same soft preference as in search);
+   first `candidates` per retriever, and order them exactly as a search filtered to that group would
+   (search/group_rank.py): the learned ranker by default, RRF with `--fusion rrf`; a period or document
+   type the topic names is the same soft preference as in search;
 3. per group, the finding: the answer step's sentence scoring (search/answer_scoring.py: coverage of
    the topic's terms, kind of figure, passage rank) and choice (search/answer_choice.py: what the
    topic pins down) over the group's best passages, with the passage's cosine standing in for the
@@ -31,6 +32,7 @@ import numpy as np
 from quarry.errors import UsageError
 from quarry.records import Citation, DocInfo, Hit
 from search import fusion
+from search.group_rank import fuse_within, learned_within, ranks_within, top_within
 from search.titles import place_case, shown_infos
 
 if TYPE_CHECKING:
@@ -152,58 +154,6 @@ def order_key(by: str, key: str, label: str) -> tuple:
     return (0, 0, label.casefold())
 
 
-# -- ranking within groups (pure numpy) ---------------------------------------------------------
-
-def ranks_within(rows: np.ndarray, gid: np.ndarray) -> np.ndarray:
-    """1-based rank of each entry of a ranked row list among the entries of its own group.
-
-    rows [5, 3, 9, 1] with groups {5: 0, 3: 1, 9: 0, 1: 1} -> [1, 1, 2, 2].
-    """
-    if len(rows) == 0:
-        return np.zeros(0, dtype=np.int64)
-    g = gid[rows]
-    order = np.argsort(g, kind="stable")
-    sorted_g = g[order]
-    starts = np.searchsorted(sorted_g, sorted_g, side="left")
-    out = np.empty(len(rows), dtype=np.int64)
-    out[order] = np.arange(len(rows)) - starts + 1
-    return out
-
-
-def fuse_within(ranked: Mapping[str, tuple[np.ndarray, float]], gid: np.ndarray, depth: int, rrf_k: int,
-                n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """RRF of several rankings, each cut to its first `depth` entries per group and ranked within it.
-
-    `ranked` maps a name to (rows best first, RRF weight). Returns the fused score of every row (0 = not
-    a candidate) and, per name, every row's within-group rank (0 = not ranked): the same fusion as one
-    search per group, done at once.
-    """
-    fused = np.zeros(n, dtype=np.float64)
-    ranks: dict[str, np.ndarray] = {}
-    for name, (rows, weight) in ranked.items():
-        r = ranks_within(rows, gid)
-        keep = r <= depth
-        full = np.zeros(n, dtype=np.int64)
-        full[rows[keep]] = r[keep]
-        ranks[name] = full
-        np.add.at(fused, rows[keep], weight / (rrf_k + r[keep]))
-    return fused, ranks
-
-
-def top_within(scores: np.ndarray, gid: np.ndarray, per_group: int) -> dict[int, list[int]]:
-    """Group id -> its rows with a positive score, best first (ties: lower row first), at most per_group."""
-    rows = np.flatnonzero(scores > 0)
-    if len(rows) == 0:
-        return {}
-    order = np.lexsort((rows, -scores[rows], gid[rows]))
-    rows = rows[order]
-    r = ranks_within(rows, gid)
-    out: dict[int, list[int]] = {}
-    for row in rows[r <= per_group]:
-        out.setdefault(int(gid[row]), []).append(int(row))
-    return out
-
-
 # -- the comparison -----------------------------------------------------------------------------
 
 def compare(searcher: "Searcher", topic: str, by: str = "authority", filters: Mapping[str, list[str] | str] | None = None,
@@ -268,17 +218,64 @@ def _score(searcher: "Searcher", topic: str, mode: str, docs: set[str], gid: np.
         ranks = {name: np.zeros(n, dtype=np.int64)}
         r = ranks_within(rows, gid)
         ranks[name][rows] = r
+        scores[:] = -np.inf
         scores[rows] = 1.0 / (searcher.settings.rrf_k + r)  # order within the group, as the retriever ranked
         return scores, ranks, raw, cosine
+    if searcher.settings.fusion == "learned":
+        return _learned(searcher, topic, interp, lists, gid, docs), _ranks(arrays, gid, searcher.settings.candidates, n), raw, cosine
     ranked = {name: (rows, 1.0) for name, rows in arrays.items()}
-    preferred = set(interp.docs) & docs
-    if preferred and interp.fields_matched:
+    mask, _ = _named(searcher, interp, docs, gid)
+    if mask is not None and interp.fields_matched:
         weight = fusion.preference_weight(searcher.settings.prefer_weight, interp.fields_matched)
-        mask = np.array([c.doc_id in preferred for c in searcher.chunks], dtype=bool)
         for name, rows in arrays.items():
             ranked[name + "_preferred"] = (rows[mask[rows]], weight)
     fused, ranks = fuse_within(ranked, gid, searcher.settings.candidates, searcher.settings.rrf_k, n)
+    fused[fused == 0] = -np.inf
     return fused, {k: v for k, v in ranks.items() if not k.endswith("_preferred")}, raw, cosine
+
+
+def _ranks(arrays: dict[str, np.ndarray], gid: np.ndarray, depth: int, n: int) -> dict[str, np.ndarray]:
+    """Per retriever, every row's rank within its group (0: beyond `depth` or not ranked)."""
+    out = {}
+    for name, rows in arrays.items():
+        r = ranks_within(rows, gid)
+        keep = r <= depth
+        out[name] = np.zeros(n, dtype=np.int64)
+        out[name][rows[keep]] = r[keep]
+    return out
+
+
+def _named(searcher: "Searcher", interp, docs: set[str], gid: np.ndarray):
+    """The documents the topic names, per group as a search filtered to the group reads them (none when
+    the group has none of them or only them): a mask of their rows (None: no group has any) and a
+    function from a group id to its named documents (or None)."""
+    named = set(interp.docs) & docs
+    if not named:
+        return None, lambda g: None
+    group_docs: dict[int, set[str]] = {}
+    for row, c in enumerate(searcher.chunks):
+        if gid[row] >= 0:
+            group_docs.setdefault(int(gid[row]), set()).add(c.doc_id)
+    preferred = {g: named & d for g, d in group_docs.items() if named & d and named & d != d}
+    if not preferred:
+        return None, lambda g: None
+    keep = set().union(*preferred.values())
+    return np.array([c.doc_id in keep for c in searcher.chunks], dtype=bool), preferred.get
+
+
+def _learned(searcher: "Searcher", topic: str, interp, lists: Mapping[str, list[tuple[int, float]]], gid: np.ndarray,
+             docs: set[str]) -> np.ndarray:
+    """Every row's learned-fusion score within its group, as `Searcher.search` filtered to the group ranks."""
+    from search.ranker import load_ranker
+
+    def ranking(name: str):
+        items = lists[name]
+        return np.array([r for r, _ in items], dtype=np.int64), np.array([s for _, s in items], dtype=np.float64)
+
+    rows_named, preferred_of = _named(searcher, interp, docs, gid)
+    return learned_within(load_ranker(searcher.settings.fusion_model), searcher.query_terms(topic, interp),
+                          ranking("bm25"), ranking("dense"), gid, searcher.settings.candidates, searcher, searcher.contains,
+                          rows_named, fusion.preference_weight(1.0, interp.fields_matched), preferred_of)
 
 
 def _hit(searcher: "Searcher", shown: Mapping[str, DocInfo], row: int, rank: int, scores: np.ndarray,

@@ -106,14 +106,20 @@ def candidate_rows(*lists: Ranked) -> list[int]:
     return list(dict.fromkeys(r for ranked in lists for r, _ in ranked))
 
 
+ROW_FEATURES: tuple[str, ...] = ("coverage", "bigrams", "heading", "length")  # the passage and the query alone
+
+
 def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
              contains: Callable[[str, Sequence[int]], np.ndarray],
              preferred: set[str] | None = None, preference: float = 1.0,
-             lexical_pref: Ranked = (), dense_pref: Ranked = ()) -> tuple[list[int], np.ndarray]:
+             lexical_pref: Ranked = (), dense_pref: Ranked = (),
+             rowwise: Callable[[list[int]], np.ndarray] | None = None) -> tuple[list[int], np.ndarray]:
     """Candidate rows and their feature matrix (len(rows), len(FEATURES)), columns in FEATURES order.
 
     `contains(term, rows)` says which rows hold a BM25 term (from the term matrix where there is one);
     `lexical_pref` / `dense_pref` are the rankings restricted to the documents the query names.
+    `rowwise(rows)`, when given, returns the ROW_FEATURES columns already computed (`row_features`) for
+    these rows: what depends on neither list, computed once when one query ranks many groups (compare).
     """
     rows = candidate_rows(lexical, dense, lexical_pref, dense_pref)
     x = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
@@ -150,25 +156,35 @@ def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
     if len(dense) > 1:
         x[rows.index(dense[0][0]), col["dense_top_margin"]] = dense[0][1] - dense[1][1]
 
-    total = sum(q.idf) or 1.0
-    coverage = np.zeros(len(rows), dtype=np.float32)
-    for term, weight in zip(q.terms, q.idf):
-        coverage += weight * contains(term, rows)
-    x[:, col["coverage"]] = coverage / total
-
-    texts = [view.text(r).lower() for r in rows]
-    if q.bigrams:
-        x[:, col["bigrams"]] = pairs_found(q.bigrams, texts) / len(q.bigrams)
-    if q.terms:
-        term_set = set(q.terms)
-        x[:, col["heading"]] = [len(term_set & heading_terms(view.heading(r))) / len(term_set) for r in rows]
+    x[:, [col[name] for name in ROW_FEATURES]] = rowwise(rows) if rowwise else row_features(q, rows, view, contains)
     if preferred:
         x[:, col["preferred"]] = [preference * (view.doc_id(r) in preferred) for r in rows]
-    x[:, col["length"]] = [math.log1p(len(t)) / 8.0 for t in texts]
     x[:, col["long_x_bm25"]] = q.length * x[:, col["bm25_norm"]]
     x[:, col["long_x_dense"]] = q.length * x[:, col["dense_norm"]]
     x[:, col["long_x_bigrams"]] = q.length * x[:, col["bigrams"]]
     return rows, x
+
+
+def row_features(q: QueryTerms, rows: Sequence[int], view: CandidateView,
+                 contains: Callable[[str, Sequence[int]], np.ndarray]) -> np.ndarray:
+    """The ROW_FEATURES columns of candidate rows (len(rows), 4): how each passage meets the query,
+    whichever list found it."""
+    out = np.zeros((len(rows), len(ROW_FEATURES)), dtype=np.float32)
+    if not len(rows):
+        return out
+    total = sum(q.idf) or 1.0
+    coverage = np.zeros(len(rows), dtype=np.float32)
+    for term, weight in zip(q.terms, q.idf):
+        coverage += weight * contains(term, rows)
+    out[:, 0] = coverage / total
+    texts = [view.text(r).lower() for r in rows]
+    if q.bigrams:
+        out[:, 1] = pairs_found(q.bigrams, texts) / len(q.bigrams)
+    if q.terms:
+        term_set = set(q.terms)
+        out[:, 2] = [len(term_set & heading_terms(view.heading(r))) / len(term_set) for r in rows]
+    out[:, 3] = [math.log1p(len(t)) / 8.0 for t in texts]
+    return out
 
 
 def pairs_found(pairs: Sequence[str], texts: Sequence[str]) -> np.ndarray:

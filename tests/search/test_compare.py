@@ -7,8 +7,8 @@ import pytest
 from quarry.errors import UsageError
 from quarry.records import DocInfo
 from search import open_index
-from search.compare import (NO_EVIDENCE, UNKNOWN, authority_key, compare, fuse_within, group_keys, group_label,
-                            order_key, ranks_within, top_within)
+from search.compare import NO_EVIDENCE, UNKNOWN, authority_key, compare, group_keys, group_label, order_key
+from search.group_rank import fuse_within, ranks_within, top_within
 
 
 def test_ranks_within_numbers_each_group_separately():
@@ -36,7 +36,7 @@ def test_fuse_within_is_rrf_of_within_group_ranks_cut_at_depth():
 
 def test_top_within_keeps_the_best_per_group_and_drops_unscored_rows():
     gid = np.array([0, 0, 0, 1, 1, 2])
-    scores = np.array([0.1, 0.3, 0.3, 0.0, 0.2, 0.0])
+    scores = np.array([0.1, 0.3, 0.3, -np.inf, -0.2, -np.inf])  # -inf: not a candidate
     assert top_within(scores, gid, 2) == {0: [1, 2], 1: [4]}  # ties: lower row first; group 2 has nothing
     assert top_within(scores, gid, 1) == {0: [1], 1: [4]}
 
@@ -66,19 +66,24 @@ def test_groups_order_by_year_or_name_with_unknown_last():
 
 @pytest.fixture(scope="module")
 def searcher(hash_index):
-    # compare fuses each group by RRF (search/compare.py), so it is held against `--fusion rrf` searches
-    return open_index(hash_index.index, replace(hash_index, fusion="rrf"))
+    return open_index(hash_index.index, hash_index)
 
 
-def test_each_group_gets_what_a_search_filtered_to_it_ranks_first(searcher):
-    topic = "support for foster carers and recruitment"
-    result = compare(searcher, topic, by="doc", per_group=2, findings=False)
-    assert [r.key for r in result.rows] == sorted(searcher.doc_infos, key=lambda d: result.rows[[x.key for x in result.rows].index(d)].label.casefold())
+@pytest.mark.parametrize("fusion", ["learned", "rrf"])
+@pytest.mark.parametrize("topic, by", [("support for foster carers and recruitment", "doc"),
+                                       ("safeguarding adults in Wrexham in 2009", "year"),
+                                       ("\"looked after children\" placements", "authority")])
+def test_each_group_gets_what_a_search_filtered_to_it_ranks_first(hash_index, fusion, topic, by):
+    searcher = open_index(hash_index.index, replace(hash_index, fusion=fusion))
+    result = compare(searcher, topic, by=by, per_group=2, findings=False)
+    if by == "doc":
+        assert [r.key for r in result.rows] == sorted(searcher.doc_infos, key=lambda d: result.rows[[x.key for x in result.rows].index(d)].label.casefold())
     for row in result.rows:
-        alone = searcher.search(topic, k=2, filters={"doc": [row.key]}).hits
+        alone = searcher.search(topic, k=2, filters={"doc": list(row.documents)}).hits
         assert [h.chunk.chunk_id for h in row.hits] == [h.chunk.chunk_id for h in alone]
-        assert [h.rank for h in row.hits] == [1, 2]
+        assert [h.rank for h in row.hits] == [1, 2][:len(alone)]
         assert row.hits[0].ranks == alone[0].ranks
+        assert row.hits[0].score == pytest.approx(alone[0].score)
 
 
 def test_by_authority_lists_every_group_and_by_year_orders_years(searcher):
