@@ -42,6 +42,12 @@ BOILERPLATE = (
     (re.compile(r"\bIf you have any (?:queries|questions|comments)\b|\bplease (?:do not hesitate to )?contact\b", re.I),
      frozenset({"contact", "queri"})),
     (re.compile(r"^\W*(?:I|We) (?:would like to )?(?:thank|am grateful)\b|^\W*Thank you\b", re.I), frozenset({"thank"})),
+    # the notices closing every Ofsted inspection report: who Ofsted is, reuse, formats, the newsletter
+    (re.compile(r"\bregulates and inspects to achieve excellence\b|\bIt assesses council children\S* services, and inspects\b|"
+                r"\bOfsted produces this report\b", re.I), frozenset({"regul", "role"})),
+    (re.compile(r"\bYou may reuse this information\b|\bIf you would like a copy of this document\b", re.I),
+     frozenset({"reus", "format", "braill", "licenc"})),
+    (re.compile(r"\bInterested in our work\b|\bsubscribe to our monthly newsletter\b", re.I), frozenset({"newslett", "subscrib"})),
 )
 
 

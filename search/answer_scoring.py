@@ -113,7 +113,7 @@ def coverage(q: Question, found: set[str]) -> float:
 
 def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> list[Candidate]:
     """Candidates scored by the formula in the module docstring, best first."""
-    cands = [c for c in candidates_from(hits, searcher.source_text) if not _unasked_boilerplate(q, c.quote)]
+    cands = [c for c in candidates_from(hits, searcher.source_text) if not unasked_boilerplate(q, c.quote)]
     thing = counted(q.text) if q.kind == COUNT else None
     near = frozenset(terms(thing) if thing else q.terms)  # a count must stand by the thing counted
     context_terms: dict[str, set[str]] = {}
@@ -138,7 +138,7 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
     return cands
 
 
-def _unasked_boilerplate(q: Question, quote: str) -> bool:
+def unasked_boilerplate(q: Question, quote: str) -> bool:
     """Letter furniture ("this letter has been copied to...") is quoted only when the question asks about it."""
     asked_by = boilerplate(quote)
     return asked_by is not None and not asked_by & set(q.terms)

@@ -189,9 +189,13 @@ class Searcher:
     def _featurize(self, query: str, interp: Interpretation, lexical: Ranked, dense: Ranked,
                    preferred: set[str] | None, lexical_pref: Ranked = (), dense_pref: Ranked = ()) -> Candidates:
         q = self.query_terms(query, interp)
+        union = feats.candidate_rows(lexical, dense, lexical_pref, dense_pref)
+        texts = feats.lowered(union, self)  # read by the row features and the verbatim test alike
+        table = feats.row_features(q, union, self, self.contains, texts)
         rows, x = feats.features(q, lexical, dense, self, self.contains, preferred,
-                                 fusion.preference_weight(1.0, interp.fields_matched), lexical_pref, dense_pref)
-        return Candidates(rows, x, feats.verbatim(q, rows, self), lexical, dense)
+                                 fusion.preference_weight(1.0, interp.fields_matched), lexical_pref, dense_pref,
+                                 rowwise=lambda _: table)
+        return Candidates(rows, x, feats.verbatim(q, rows, self, texts), lexical, dense)
 
     def _learned(self, cands: Candidates, k: int) -> list[tuple[int, float]]:
         """The candidates ordered by the learned ranker; a passage holding a quoted phrase goes first."""

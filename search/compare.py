@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 BY = ("authority", "year", "doc", "type")
 UNKNOWN = "(not recorded)"  # the group of documents whose metadata lacks the field
 MAX_PER_GROUP = 10
-FINDING_PASSAGES = 5  # a group's best passages read for its finding (and reordered by it)
+FINDING_PASSAGES = 5  # a group's best passages read for its finding (and reordered by it when it gives one)
 MIN_COVERAGE = 0.5  # IDF-weighted share of the topic's terms a finding must hold (with its heading and context)
 PHRASE_TERMS = 4  # a topic of at most this many content terms is a phrase: its finding must keep two of them together
 MILVUS_DEPTH = 16_384  # the most results one Milvus request returns
@@ -332,7 +332,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
-    from search.answer_scoring import best_rank, coverage
+    from search.answer_scoring import best_rank, coverage, unasked_boilerplate
     from search.answer_types import COUNT, counted, has_figure
     from search.verify import verify_citations
 
@@ -340,7 +340,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
                                    for h in hits))
     if coverage(q, evidence) < MIN_COVERAGE:  # no sentence of these passages can reach it: skip splitting them
         return replace(row, reason=UNCOVERED)
-    cands = candidates_from(hits, searcher.source_text)
+    cands = [c for c in candidates_from(hits, searcher.source_text) if not unasked_boilerplate(q, c.quote)]
     thing = counted(q.text) if q.kind == COUNT else None
     near = frozenset(term_set(thing) if thing else q.terms)
     for c in cands:
@@ -352,7 +352,6 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         c.cosine = float(cosine[chunk.chunk_id])
         c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure)
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
-    row = replace(row, hits=reordered(hits, cands, len(row.hits)))
     chosen, reason = choose(q, cands, searcher, 1, searcher.settings.answer_checks)
     best = chosen[0] if chosen else None
     confidence = best.score if best else max((c.score for c in cands), default=0.0)
@@ -366,4 +365,6 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         return replace(row, confidence=confidence, reason=f"the best evidence scores {best.score:.2f}, under {searcher.settings.abstain_below}")
     citation = Citation(1, best.hit, best.quote, best.start, best.end, searcher.page_at(best.hit.chunk.doc_id, best.start))
     verify_citations((citation,), searcher.source_text)
-    return replace(row, finding=citation, confidence=confidence)
+    # a row that quotes a finding shows first the passages whose sentences answer best; an abstaining
+    # row keeps retrieval's order (its sentences answer nothing: a judgement table outranks them)
+    return replace(row, hits=reordered(hits, cands, len(row.hits)), finding=citation, confidence=confidence)

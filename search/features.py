@@ -165,10 +165,15 @@ def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
     return rows, x
 
 
+def lowered(rows: Sequence[int], view: CandidateView) -> list[str]:
+    """The candidates' texts in lower case: what `row_features` and `verbatim` read (made once for both)."""
+    return [view.text(r).lower() for r in rows]
+
+
 def row_features(q: QueryTerms, rows: Sequence[int], view: CandidateView,
-                 contains: Callable[[str, Sequence[int]], np.ndarray]) -> np.ndarray:
+                 contains: Callable[[str, Sequence[int]], np.ndarray], texts: Sequence[str] | None = None) -> np.ndarray:
     """The ROW_FEATURES columns of candidate rows (len(rows), 4): how each passage meets the query,
-    whichever list found it."""
+    whichever list found it. `texts`: the rows' `lowered` texts, when already made."""
     out = np.zeros((len(rows), len(ROW_FEATURES)), dtype=np.float32)
     if not len(rows):
         return out
@@ -177,7 +182,7 @@ def row_features(q: QueryTerms, rows: Sequence[int], view: CandidateView,
     for term, weight in zip(q.terms, q.idf):
         coverage += weight * contains(term, rows)
     out[:, 0] = coverage / total
-    texts = [view.text(r).lower() for r in rows]
+    texts = lowered(rows, view) if texts is None else texts
     if q.bigrams:
         out[:, 1] = pairs_found(q.bigrams, texts) / len(q.bigrams)
     if q.terms:
@@ -220,15 +225,16 @@ def with_interactions(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x, extra.astype(x.dtype)], axis=1)
 
 
-def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView) -> np.ndarray:
-    """1 for each candidate that holds a quoted phrase (or the whole long query) word for word, else 0."""
+def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView, texts: Sequence[str] | None = None) -> np.ndarray:
+    """1 for each candidate that holds a quoted phrase (or the whole long query) word for word, else 0.
+    `texts`: the rows' `lowered` texts, when already made."""
     out = np.zeros(len(rows), dtype=np.float32)
     if not q.phrases:
         return out
     # a cheap test first: the phrases' three longest words must all be in the passage
     needles = {w for p in q.phrases for w in sorted(p.split(), key=len)[-3:]}
     for i, row in enumerate(rows):
-        text = view.text(row).lower()
+        text = view.text(row).lower() if texts is None else texts[i]
         if all(w in text for w in needles):
             flat = words(text)
             out[i] = float(all(p in flat for p in q.phrases))

@@ -104,8 +104,9 @@ def learned_within(ranker: LinearRanker, q: QueryTerms, lexical: Ranking, dense:
     union = sorted({r for lists in (lex, den, lex_pref, den_pref) for items in lists.values() for r, _ in items})
     at = np.full(n, -1, dtype=np.int64)
     at[union] = np.arange(len(union))
-    table = feats.row_features(q, union, view, contains)
-    bonus = VERBATIM_BONUS * feats.verbatim(q, union, view)
+    texts = feats.lowered(union, view)
+    table = feats.row_features(q, union, view, contains, texts)
+    bonus = VERBATIM_BONUS * feats.verbatim(q, union, view, texts)
     out = np.full(n, -np.inf, dtype=np.float64)
     for g in sorted(set(lex) | set(den)):
         named = preferred_of(g)

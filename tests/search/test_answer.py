@@ -315,9 +315,20 @@ def test_a_sentence_that_needs_its_neighbour_is_never_quoted_alone(letter):
     "Ofsted will take the findings from this focused visit into account when planning the next inspection or visit.",
     "This letter will be published on the Ofsted website.",
     "I would like to thank the staff for their help during the visit.",
+    "It assesses council children\u2019s services, and inspects services for children looked after, safeguarding and child protection.",
+    "Interested in our work? You can subscribe to our monthly newsletter for more information and updates.",
+    "You may reuse this information (not including logos) free of charge in any format or medium.",
 ])
 def test_letter_furniture_is_boilerplate(sentence):
     assert boilerplate(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Leaders have improved the quality of assessments since the last inspection.",
+    "Inspectors assessed the council's services for children looked after as good.",
+])
+def test_findings_about_services_are_not_boilerplate(sentence):
+    assert boilerplate(sentence) is None
 
 
 def test_boilerplate_is_not_quoted_unless_the_question_asks_about_it(letter):
