@@ -65,7 +65,7 @@ def embed_missing(index: Path, todo: dict[str, str], settings: Settings, model_i
     if not missing:
         return vectors
     start = time.perf_counter()
-    size = max(settings.batch_size * 4, 64)  # small enough for a live rate and ETA, and for a cluster to share out
+    size = max(settings.batch_size * 4, 16)  # small enough for a live rate and ETA, and for a cluster to share out
     engine = open_engine(settings, model_id, embedder)
     summary.embedded_on = engine.name
     if settings.cluster:
