@@ -111,7 +111,8 @@ class DaskEmbedding:
         try:
             if n is not None:
                 self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                        dashboard_address=None, silence_logs=logging.CRITICAL)
+                                                        dashboard_address="127.0.0.1:0",  # no fixed port to collide on
+                                                        silence_logs=logging.CRITICAL)
                 self.client = distributed.Client(self.cluster)
             else:
                 self.client = distributed.Client(self.spec, timeout=CONNECT_TIMEOUT)

@@ -16,10 +16,13 @@ from indexer.pending import PENDING
 from quarry import index_format as fmt
 from quarry.errors import QuarryError, UsageError
 from quarry.settings import Settings, resolve
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, SHARED
 from tests.indexer.cluster_embedders import KillsEveryWorker, KillsItsWorkerOnce, calls
 
 pytestmark = pytest.mark.requires_modules("distributed")
+
+LETTERS = SHARED / "datasets" / "ofsted" / "focused_visits"  # the 371 focused-visit letters
+EVAL_CACHE = ROOT / ".quarry" / "eval-cache"  # `quarry eval` builds of seed+letters, when this checkout has run it
 
 
 def chunks_and_vectors(index: str | Path) -> tuple[list[str], np.ndarray]:
@@ -140,3 +143,29 @@ def test_a_cluster_build_syncs_to_milvus(tmp_path, capsys, monkeypatch):
     summary = json.loads(capsys.readouterr().out)
     assert summary["embedded_on"] == "dask local:2"
     assert summary["milvus"]["chunks_written"] == summary["chunks"] > 0
+
+
+def single_process_build(index: Path, paths: list[Path]) -> None:
+    """The in-process build of `paths` with the real model. When `quarry eval` has already built the same corpus
+    here (in this process's way, single-process), its build is copied in as the previous build, so only text
+    it lacks is embedded now; a fresh clone has no such cache and embeds everything."""
+    cached = sorted(EVAL_CACHE.glob("seed-371-letters-docs-*/current"))
+    if cached:
+        build = cached[-1].resolve()
+        shutil.copytree(build, index / fmt.BUILDS / build.name)
+        (index / fmt.CURRENT).symlink_to(Path(fmt.BUILDS) / build.name)
+    build_index(paths, Settings(index=str(index)))
+
+
+@pytest.mark.slow
+@pytest.mark.requires(LETTERS.is_dir(), f"the 371 Ofsted letters are not at {LETTERS}")
+def test_seed_and_371_letters_on_a_local_cluster_equal_the_single_process_build(tmp_path):
+    paths = [CORPUS, LETTERS]
+    single_process_build(tmp_path / "single", paths)
+    summary = build_index(paths, Settings(index=str(tmp_path / "cluster"), cluster="local:2"))
+    assert summary.embedded == summary.chunks > 5000 and len(summary.workers) >= 2
+    ids, vectors = chunks_and_vectors(tmp_path / "cluster")
+    ref_ids, ref_vectors = chunks_and_vectors(tmp_path / "single")
+    assert ids == ref_ids
+    cosines = np.sum(vectors * ref_vectors, axis=1)  # unit vectors
+    assert cosines.min() >= 0.9999, f"{int((cosines < 0.9999).sum())} vectors differ; lowest cosine {cosines.min():.6f}"
