@@ -25,7 +25,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from indexer.batches import EmbeddedBatch, TextBatch
-from quarry.embedders import Embedder, load_embedder
+from quarry.embedders import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, load_embedder
 from quarry.errors import QuarryError
 from quarry.settings import Settings
 
@@ -103,8 +103,11 @@ class DaskEmbedding:
             raise QuarryError("--cluster needs Dask: pip install 'quarry[cluster]' (dask[distributed])") from None
         self.spec = settings.cluster
         self.model_id = model_id
-        self.model = (Shipped(embedder, f"shipped-{uuid.uuid4().hex}") if embedder is not None
-                      else ModelSpec(settings.model, settings.device, settings.batch_size))
+        # A real model is loaded by each worker from the same setting (pickling torch weights into every task
+        # would ship ~90 MB a batch); any other embedder object (tests, custom ones) is pickled to the workers.
+        real = embedder is None or isinstance(embedder, (SentenceTransformerEmbedder, OnnxEmbedder))
+        self.model = (ModelSpec(settings.model, settings.device, settings.batch_size) if real
+                      else Shipped(embedder, f"shipped-{uuid.uuid4().hex}"))
         self.name = f"dask {self.spec}"
         self.cluster = None
         n = local_workers(self.spec)
