@@ -125,7 +125,7 @@ def test_a_scheduler_left_without_workers_stops_the_build_with_one_line(tmp_path
 
     monkeypatch.setattr(cluster, "NO_WORKERS_GRACE", 1.0)
     monkeypatch.setattr(cluster, "POLL", 0.5)
-    with LocalCluster(n_workers=0, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL) as empty:
+    with LocalCluster(n_workers=0, processes=True, dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as empty:
         settings = Settings(index=str(tmp_path / "index"), model="hash", cluster=empty.scheduler_address)
         with pytest.raises(QuarryError, match="has had no workers for 1s") as e:
             build_index([CORPUS], settings)
