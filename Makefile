@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,milvus]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,milvus,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -13,6 +13,7 @@ from typing import Callable, Protocol, TextIO
 
 class Stage(Protocol):
     def advance(self, n: int = 1) -> None: ...
+    def status(self, text: str) -> None: ...  # a live detail beside the count (per-worker rates while embedding)
     def close(self) -> None: ...
 
 
@@ -23,6 +24,9 @@ class Progress(Protocol):
 
 class _NoStage:
     def advance(self, n: int = 1) -> None:
+        pass
+
+    def status(self, text: str) -> None:
         pass
 
     def close(self) -> None:
@@ -52,7 +56,7 @@ class Bars:
 
         bar = tqdm(total=total, desc=f"quarry: {name}", unit=unit, file=self.stream, mininterval=self.interval,
                    dynamic_ncols=True, leave=True,
-                   bar_format="{desc} {n_fmt}/{total_fmt} {unit}s |{bar:20}| [{elapsed}<{remaining}, {rate_fmt}]")
+                   bar_format="{desc} {n_fmt}/{total_fmt} {unit}s |{bar:20}| [{elapsed}<{remaining}, {rate_fmt}{postfix}]")
         return _TqdmStage(bar)
 
     def note(self, message: str) -> None:
@@ -65,6 +69,9 @@ class _TqdmStage:
 
     def advance(self, n: int = 1) -> None:
         self.bar.update(n)
+
+    def status(self, text: str) -> None:
+        self.bar.set_postfix_str(text, refresh=False)
 
     def close(self) -> None:
         self.bar.close()
@@ -86,13 +93,16 @@ class Messages:
 
 class _MessageStage:
     def __init__(self, say: Callable[[str], None], name: str, total: int, unit: str) -> None:
-        self.say, self.name, self.total, self.unit, self.done = say, name, total, unit, 0
+        self.say, self.name, self.total, self.unit, self.done, self.detail = say, name, total, unit, 0, ""
 
     def advance(self, n: int = 1) -> None:
         self.done += n
 
+    def status(self, text: str) -> None:
+        self.detail = text
+
     def close(self) -> None:
-        self.say(f"{self.name}: {self.done}/{self.total} {self.unit}(s) done")
+        self.say(f"{self.name}: {self.done}/{self.total} {self.unit}(s) done" + (f" ({self.detail})" if self.detail else ""))
 
 
 def as_progress(progress: Progress | Callable[[str], None] | None) -> Progress:

@@ -13,14 +13,16 @@ from typing import Any, Iterator
 import numpy as np
 
 from indexer import glossary, lexical, store
+from indexer.embedding import embed_missing
 from indexer.hashing import parts_hash
+from indexer.pending import PendingVectors
 from indexer.process import ProcessedDoc
 from indexer.progress import Progress
 from indexer.summary import BuildSummary
 from indexer.views import bm25_texts, embed_text, meta_text
 from quarry import index_format as fmt
 from quarry.analysis import terms
-from quarry.embedders import Embedder, load_embedder
+from quarry.embedders import Embedder
 from quarry.errors import QuarryError
 from quarry.records import Chunk, DocInfo
 from quarry.settings import Settings
@@ -37,7 +39,7 @@ def write_build(index: Path, settings: Settings, model_id: str, indexer_code: st
     summary.note_inferred(infos)
     summary.chunks = len(chunk_rows)
     info_by_id = {i.doc_id: i for i in infos}
-    vectors = _vectors(chunk_rows, info_by_id, old_vectors, settings, model_id, embedder, summary, report)
+    vectors = _vectors(index, chunk_rows, info_by_id, old_vectors, settings, model_id, embedder, summary, report)
 
     t_bm25 = time.perf_counter()
     fields = {
@@ -65,8 +67,9 @@ def write_build(index: Path, settings: Settings, model_id: str, indexer_code: st
                           for r in records},
         }
         store.finish(index, folder, manifest)
+    PendingVectors(index).clear()  # the new build holds every finished batch now
     summary.seconds["write"] = time.perf_counter() - t_write
-    summary.seconds["index"] = time.perf_counter() - t0 - sum(summary.seconds.get(k, 0) for k in ("embed", "bm25", "faiss", "write"))
+    summary.seconds["index"] = time.perf_counter() - t0 - sum(summary.seconds.get(k, 0) for k in ("cluster_start", "embed", "bm25", "faiss", "write"))
     return summary
 
 
@@ -94,32 +97,16 @@ def _assemble(model_id: str, docs: dict[str, ProcessedDoc], reused: dict[str, di
     return records, chunk_rows, infos
 
 
-def _vectors(chunk_rows: list[dict[str, Any]], info_by_id: dict[str, DocInfo], old_vectors: dict[str, np.ndarray],
-             settings: Settings, model_id: str, embedder: Embedder | None, summary: BuildSummary,
-             report: Progress) -> np.ndarray:
-    """One vector per chunk row: reused by embed hash, or embedded now (each distinct text once)."""
+def _vectors(index: Path, chunk_rows: list[dict[str, Any]], info_by_id: dict[str, DocInfo],
+             old_vectors: dict[str, np.ndarray], settings: Settings, model_id: str, embedder: Embedder | None,
+             summary: BuildSummary, report: Progress) -> np.ndarray:
+    """One vector per chunk row: reused by embed hash, or embedded now (each distinct text once; indexer.embedding)."""
     todo = {}
     for row in chunk_rows:
         if row["embed_hash"] not in old_vectors and row["embed_hash"] not in todo:
             todo[row["embed_hash"]] = embed_text(info_by_id[row["doc_id"]], Chunk.from_dict(row))
     summary.reused_vectors = sum(1 for r in chunk_rows if r["embed_hash"] in old_vectors)
-    new_vectors: dict[str, np.ndarray] = {}
-    if todo:
-        t_embed = time.perf_counter()
-        model = embedder or load_embedder(settings.model, settings.device, settings.batch_size)
-        if model.model_id != model_id:
-            raise QuarryError(f"model id changed while indexing ({model_id} -> {model.model_id})")
-        keys = list(todo)
-        batch = max(settings.batch_size * 4, 64)  # small enough for a live rate and ETA
-        embedding = report.stage("embedding", len(keys), "chunk")
-        for start in range(0, len(keys), batch):
-            part = keys[start:start + batch]
-            for key, vec in zip(part, model.embed([todo[k] for k in part])):
-                new_vectors[key] = vec
-            embedding.advance(len(part))
-        embedding.close()
-        summary.embedded = len(todo)
-        summary.seconds["embed"] = time.perf_counter() - t_embed
+    new_vectors = embed_missing(index, todo, settings, model_id, embedder, summary, report) if todo else {}
     known = new_vectors or old_vectors
     dim = next(iter(known.values())).shape[0] if known else DEFAULT_DIM
     vectors = np.zeros((len(chunk_rows), dim), dtype=np.float32)

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from quarry.errors import UsageError
 
 FUSIONS = ("rrf", "weighted", "learned")
+CLUSTER_SPEC = r"local(:[1-9][0-9]{0,3})?|(tcp|tls|ws|wss|ucx)://\S+"  # `cluster`: a local Dask cluster or a scheduler address
 MODES = ("hybrid", "bm25", "dense")  # retrieval modes, the default first; sorted(MODES) is the order of results tables
 
 
@@ -39,6 +40,7 @@ class Settings:
     query_model: str = _setting("", "model that embeds queries: empty = the index's own; only the index model's int8 twin (all-MiniLM-L6-v2-int8, no torch) is accepted besides it")
     device: str = _setting("auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ...")
     batch_size: int = _setting(32, "passages per embedding batch")
+    cluster: str = _setting("", "where `quarry index` embeds: empty = in this process; local or local:N = a local Dask cluster of N worker processes; tcp://HOST:PORT = the scheduler of a running Dask cluster (pip install 'quarry[cluster]')")
     max_chunk_tokens: int = _setting(200, "word-pieces of passage text per chunk (model window is 256, the rest is heading context)")
     max_file_mb: float = _setting(64.0, "files larger than this many MB are skipped with a reason, not read (0 = no limit)")
     overlap_sentences: int = _setting(1, "sentences repeated between neighbouring windows of a long section")
@@ -137,6 +139,8 @@ def validate(s: Settings) -> None:
         raise UsageError("batch_size, candidates and rrf_k must be positive")
     if not 0 < s.port < 65536:
         raise UsageError(f"port must be between 1 and 65535, not {s.port}")
+    if s.cluster and not re.fullmatch(CLUSTER_SPEC, s.cluster):
+        raise UsageError(f"cluster must be local, local:N (N workers) or a scheduler address like tcp://HOST:8786, not {s.cluster!r}")
     if s.backend not in {"local", "milvus"}:
         raise UsageError(f"backend must be local or milvus, not {s.backend!r}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", s.milvus_collection):

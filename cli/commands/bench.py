@@ -18,7 +18,8 @@ DEFAULT_VECTORS = {"all-MiniLM-L6-v2": "all-MiniLM-L6-v2-int8"}
 def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmark quarry against the naive baseline",
                        description="Build benchmark indexes of real Ofsted passages and measure latency, throughput, "
-                                   "ANN recall, embedding speed and cold start; write eval/BENCHMARKS.md.")
+                                   "ANN recall, embedding speed (in this process and on a Dask cluster) and cold start; "
+                                   "write eval/BENCHMARKS.md.")
     p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated corpus sizes in chunks")
     p.add_argument("--queries", type=int, default=191, help="number of benchmark queries (silver_qa + seed gold)")
     p.add_argument("--json", action="store_true", help="one JSON object per line per (size, mode)")
@@ -34,9 +35,10 @@ def register(sub) -> None:
                         "instead of being embedded now; the report says how many")
     p.add_argument("--ann-sizes", default=None, help="sizes at which to compare HNSW with flat (default: every size of 5000 or more)")
     p.add_argument("--milvus-sizes", default=None, help="sizes at which to time Milvus Lite too (default: every size up to 10000)")
-    p.add_argument("--embed-passages", type=int, default=500, help="passages for the embedding throughput comparison")
+    p.add_argument("--embed-passages", type=int, default=500,
+                   help="passages for the embedding throughput comparisons (embed, and cluster: this process vs --cluster, default local:2)")
     p.add_argument("--notes", default=None, help="a Markdown file whose text goes into the report")
-    add_setting_flags(p, "model", "query_model")
+    add_setting_flags(p, "model", "query_model", "cluster")
 
 
 def _sizes(text: str | None, flag: str) -> list[int] | None:
@@ -71,7 +73,7 @@ def command_line(args) -> str:
     words = ["quarry", "bench", "--sizes", args.sizes, "--queries", str(args.queries)]
     if args.embed_passages != 500:
         words += ["--embed-passages", str(args.embed_passages)]
-    for flag in ("model", "query_model", "vectors_model", "parts", "ann_sizes", "milvus_sizes", "workdir", "inspections", "out"):
+    for flag in ("model", "query_model", "cluster", "vectors_model", "parts", "ann_sizes", "milvus_sizes", "workdir", "inspections", "out"):
         value = getattr(args, flag, None)
         if value:
             words += ["--" + flag.replace("_", "-"), str(value)]

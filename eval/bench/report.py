@@ -62,6 +62,18 @@ def markdown(res: BenchResult, notes: str = "") -> str:
         out += [f"## Embedding throughput ({emb[0]['size']} benchmark passages, same texts)", ""]
         out += _table(["embedder", "passages/s", "vs plain", "min cosine to plain", "mean cosine"],
                       [[r["embedder"], r["passages_per_s"], f"{r['vs_plain']:.2f}x", f"{r['min_cosine']:.4f}", f"{r['mean_cosine']:.4f}"] for r in emb])
+    clu = [r for r in rows if r["kind"] == "cluster"]
+    if clu:
+        out += [f"## Embedding on a Dask cluster (`quarry index --cluster`; {clu[0]['size']} benchmark passages, same texts)", "",
+                "Wall time runs from starting the engine to the last vector: the cluster's start, one model load per",
+                "worker process, shipping texts and vectors. Busy rate: a worker's passages over the seconds it spent",
+                "embedding them. On one machine the workers share its cores, so the cluster can only add overhead here;",
+                "on a real cluster each worker brings its own cores.", ""]
+        out += _table(["engine", "workers", "start s", "wall s", "passages/s (wall)", "vs this process",
+                       "passages/s after start", "busy passages/s per worker", "min cosine to this process"],
+                      [[r["engine"], r["workers"], r["start_s"], r["wall_s"], r["passages_per_s"], f"{r['vs_single']:.2f}x",
+                        r["steady_per_s"], ", ".join(f"{v:.1f}" for v in r["busy_per_s_per_worker"].values()),
+                        f"{r['min_cosine']:.6f}"] for r in clu])
     ann = [r for r in rows if r["kind"] == "ann"]
     if ann:
         out += ["## Approximate FAISS: HNSW vs flat (same vectors, the benchmark queries)", ""]

@@ -16,7 +16,7 @@ from eval.bench import latency
 from eval.bench.corpus_index import INSPECTIONS, load_passages
 from quarry.settings import Settings
 
-PARTS = ("build", "latency", "milvus", "ann", "embed", "cold")
+PARTS = ("build", "latency", "milvus", "ann", "embed", "cluster", "cold")
 MILVUS_MAX = 10_000  # default largest size also timed on Milvus Lite (syncing a size into it is the slow step)
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,7 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
     index_dir: Path | None = None
     for size in sizes:
         index_dir = workdir / f"index-{size}"
-        if "build" in parts or not index_dir.exists():
+        if "build" in parts or (not index_dir.exists() and {"latency", "milvus", "ann", "cold"} & set(parts)):
             say(f"building {size} chunks")
             b = _build(size, workdir, model, vectors_model, inspections, settings.ann_threshold, standins)
             st = b["stage_seconds"]
@@ -125,6 +125,13 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
         texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [embed_passages]))[:embed_passages]]
         for row in throughput(texts):
             res.rows.append({"kind": "embed", "size": len(texts), "mode": "embed", **row})
+    if "cluster" in parts:
+        from eval.bench.clusterspeed import LOCAL, throughput as cluster_throughput
+
+        say(f"embedding {embed_passages} passages in this process and on {settings.cluster or LOCAL}")
+        texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [embed_passages]))[:embed_passages]]
+        for row in cluster_throughput(texts, settings):
+            res.rows.append({"kind": "cluster", "size": len(texts), "mode": "cluster", **row})
     if "cold" in parts and index_dir is not None:
         from eval.bench import coldstart
 

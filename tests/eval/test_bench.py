@@ -93,6 +93,26 @@ def test_bench_json_rows(tmp_path, capsys):
     assert "Milvus Lite p50 / local p50" in report
 
 
+@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data missing")
+@pytest.mark.requires_modules("distributed")  # --parts cluster
+def test_bench_times_the_same_passages_in_this_process_and_on_a_local_cluster(tmp_path, capsys):
+    tiny = tmp_path / "inspections"
+    for folder in sorted(INSPECTIONS.iterdir())[:2]:
+        shutil.copytree(folder, tiny / folder.name)
+    code = main(["bench", "--sizes", "100", "--json", "--model", "hash", "--parts", "cluster", "--embed-passages", "80",
+                 "--inspections", str(tiny), "--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "B.md")])
+    assert code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["kind"] for r in rows} == {"cluster"}  # no index is built for this part alone
+    assert [r["engine"] for r in rows] == ["this process", "dask local:2"] and all(r["size"] == 80 for r in rows)
+    single, cluster = rows
+    assert single["vs_single"] == 1.0 and cluster["vs_single"] == pytest.approx(cluster["passages_per_s"] / single["passages_per_s"])
+    assert cluster["min_cosine"] == pytest.approx(1.0)  # the same hash vectors wherever they are made
+    assert single["workers"] == 1 and 1 <= cluster["workers"] <= 2 and cluster["start_s"] > 0
+    report = (tmp_path / "B.md").read_text()
+    assert "Embedding on a Dask cluster" in report and "dask local:2" in report and "--parts cluster" in report
+
+
 @pytest.mark.parametrize("flag", ["--sizes", "--ann-sizes", "--milvus-sizes"])
 def test_bench_rejects_bad_sizes(capsys, flag):
     assert main(["bench", flag, "ten", "--model", "hash", "--out", "-"]) == 2

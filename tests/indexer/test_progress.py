@@ -65,3 +65,33 @@ def test_cli_progress_on_stderr_and_quiet_for_scripts(tmp_path, capsys):
     summary = json.loads(out)
     assert summary["skipped"] == [{"file": str(corpus / "empty.txt"), "reason": "empty: no text"}]
     assert set(summary["seconds"]) >= {"read", "chunk", "embed", "write"}
+
+
+def test_summary_gives_each_workers_chunks_and_rate_per_busy_second():
+    from indexer.summary import BuildSummary
+
+    s = BuildSummary(index="ix", embedded=300, embedded_on="dask local:2", seconds={"embed": 10.0})
+    s.note_batch("tcp://127.0.0.1:4001", 100, 4.0)
+    s.note_batch("tcp://127.0.0.1:4002", 100, 5.0)
+    s.note_batch("tcp://127.0.0.1:4001", 100, 6.0)
+    assert s.workers["tcp://127.0.0.1:4001"] == {"chunks": 200, "batches": 2, "seconds": 10.0}
+    assert s.worker_rates() == "tcp://127.0.0.1:4001 200 at 20.0/s, tcp://127.0.0.1:4002 100 at 20.0/s"
+    assert s.worker_rates(short=True) == "4001 200 at 20.0/s, 4002 100 at 20.0/s"
+    lines = s.lines()
+    assert "embedded: 300 chunks at 30.0/s in dask local:2, reused 0 cached vectors" in lines
+    assert "workers: 2: " + s.worker_rates() in lines
+
+
+def test_a_stage_status_goes_on_the_bar_and_into_the_closing_line():
+    stream = io.StringIO()
+    stage = Bars(stream).stage("embedding", 2, "chunk")
+    stage.advance(2)
+    stage.status("4001 2 at 9.0/s")
+    stage.close()
+    assert "4001 2 at 9.0/s" in stream.getvalue()
+    lines: list[str] = []
+    stage = Messages(lines.append).stage("embedding", 2, "chunk")
+    stage.advance(2)
+    stage.status("4001 2 at 9.0/s")
+    stage.close()
+    assert lines[-1] == "embedding: 2/2 chunk(s) done (4001 2 at 9.0/s)"
