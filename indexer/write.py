@@ -1,4 +1,4 @@
-"""Write a new build: the chunk rows, their vectors (embedding only text not seen before), the BM25
+"""Write a new build: the document and chunk tables, their vectors (embedding only text not seen before), the BM25
 matrices, the FAISS index, the glossary and the manifest, into a temporary folder made current at the end."""
 
 from __future__ import annotations
@@ -163,8 +163,7 @@ def _write_files(folder: Path, records: list[dict[str, Any]], chunk_rows: list[d
     """Every file of a build but the manifest (store.finish checksums them into it)."""
     import faiss
 
-    store.write_jsonl(folder / fmt.DOCUMENTS, records)
-    store.write_jsonl(folder / fmt.CHUNKS, chunk_rows)
+    store.write_tables(folder, records, chunk_rows)
     store.save_array(folder / fmt.VECTORS, vectors)
     faiss.write_index(dense, str(folder / fmt.DENSE))
     for field, (vocab, data, indices, indptr) in fields.items():

@@ -216,13 +216,13 @@ def compare(searcher: "Searcher", topic: str, by: str = "authority", filters: Ma
     topic = searcher.check(topic, 1, mode)
     allowed = searcher.allowed(filters)
     shown = shown_infos(searcher)
-    present = {c.doc_id for c in searcher.chunks}
+    present = searcher.chunks.present
     docs = [d for d in searcher.doc_infos if d in present and (allowed is None or d in allowed)]
     keys = group_keys({d: searcher.doc_infos[d] for d in docs}, by)
     names = sorted(set(keys.values()))
     gindex = {k: i for i, k in enumerate(names)}
     doc_gid = {d: gindex[keys[d]] for d in docs}
-    gid = np.array([doc_gid.get(c.doc_id, -1) for c in searcher.chunks], dtype=np.int64)
+    gid = np.array([doc_gid.get(d, -1) for d in searcher.chunks.doc_id_of_rows()], dtype=np.int64)
 
     scores, ranks, raw, cosine = _score(searcher, topic, mode, set(docs), gid, findings)
     tops = top_within(scores, gid, max(per_group, FINDING_PASSAGES if findings else 0))
@@ -274,7 +274,7 @@ def _score(searcher: "Searcher", topic: str, mode: str, docs: set[str], gid: np.
     preferred = set(interp.docs) & docs
     if preferred and interp.fields_matched:
         weight = fusion.preference_weight(searcher.settings.prefer_weight, interp.fields_matched)
-        mask = np.array([c.doc_id in preferred for c in searcher.chunks], dtype=bool)
+        mask = searcher.chunks.mask_of(preferred)
         for name, rows in arrays.items():
             ranked[name + "_preferred"] = (rows[mask[rows]], weight)
     fused, ranks = fuse_within(ranked, gid, searcher.settings.candidates, searcher.settings.rrf_k, n)
