@@ -21,7 +21,7 @@ from indexer.views import bm25_texts
 from quarry import index_format as fmt
 from quarry import milvus_layout as mv
 from quarry.errors import QuarryError
-from quarry.index_tables import read_records
+from quarry.index_tables import content_hashes, read_records
 from quarry.settings import Settings
 
 BATCH = 500
@@ -84,7 +84,7 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
         for c in n.values():
             client.load_collection(c)
         stored = {r["doc_id"]: r["sync_hash"] for r in mv.query_all(client, n["docs"], ["doc_id", "sync_hash"], "piece == 0")}
-        wanted = {d: sync_hash(m["content_hash"], manifest) for d, m in manifest["documents"].items()}
+        wanted = {d: sync_hash(h, manifest) for d, h in content_hashes(folder).items()}
         todo = {d for d, h in wanted.items() if stored.get(d) != h}
         gone = set(stored) - set(wanted)
         summary.unchanged = len(wanted) - len(todo)

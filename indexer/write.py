@@ -61,9 +61,7 @@ def write_build(index: Path, settings: Settings, model_id: str, indexer_code: st
             "settings": {"chunking": settings.chunking(), "lexical": settings.lexical(), "indexer_code": indexer_code,
                          "dense_index": type(dense).__name__},
             "counts": {"documents": len(records), "sections": summary.sections, "chunks": len(chunk_rows)},
-            "documents": {r["doc_id"]: {"source": r["source"], "content_hash": r["content_hash"], "title": r["title"]}
-                          for r in records},
-        }
+        }  # per-document source, content hash and title are in the document table, not here: parsed at every open
         store.finish(index, folder, manifest)
     summary.seconds["write"] = time.perf_counter() - t_write
     summary.seconds["index"] = time.perf_counter() - t0 - sum(summary.seconds.get(k, 0) for k in ("embed", "bm25", "faiss", "write"))

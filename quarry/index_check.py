@@ -26,7 +26,7 @@ def verify_build(folder: Path) -> dict[str, Any]:
         vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
         for field in fmt.BM25_FIELDS:
             _check_matrix(folder, field, chunks)
-        documents = len(json.loads((folder / index_tables.DOC_INFO).read_text(encoding="utf-8"))["doc_id"])
+        documents = len(index_tables.document_ids(folder))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexCorrupt(f"index at {folder} cannot be read ({e}): {fix}") from None
     if vectors.ndim != 2 or vectors.shape[0] != chunks or manifest["counts"]["chunks"] != chunks \

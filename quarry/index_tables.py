@@ -6,8 +6,10 @@ asked for. A table of records is a table of strings holding one JSON object per 
 
 What every search needs for every row is a numpy column (`chunks.doc.npy`: the document row of each chunk);
 texts and the rest of each chunk's record are decoded only for the rows a search returns. The per-document
-fields that query interpretation and filters read for every document (`DocInfo`) are one small JSON file of
-columns; a document's text, sections and page marks are decoded when one is shown or checked.
+fields of a document (`DocInfo`) are a table of records too, decoded when a document is first asked for;
+what query interpretation needs of every document (which documents have each authority, document type and
+year) is computed at build time into one small JSON file (`documents.facets.json`). A document's text,
+sections and page marks are decoded when one is shown or checked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import mmap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,15 +26,16 @@ import numpy as np
 
 from quarry.records import Chunk, DocInfo
 
-DOC_INFO = "documents.info.json"  # {DocInfo field: [value per document]}
+DOC_IDS = "documents.ids.json"  # [doc_id per document]
+DOC_INFO = "documents.info"  # JSON per document: its DocInfo
+DOC_FACETS = "documents.facets.json"  # {"authority"|"doc_type"|"year": {value: [document rows]}}
 DOC_RECORDS = "documents.records"  # JSON per document: its record without the text
 DOC_TEXT = "documents.text"  # the normalised text per document
 CHUNK_DOC = "chunks.doc.npy"  # int32 document row of each chunk
 CHUNK_RECORDS = "chunks.records"  # JSON per chunk: Chunk fields but text and doc_id, plus embed_hash
 CHUNK_TEXT = "chunks.text"  # the verbatim text per chunk
-STRING_TABLES = (DOC_RECORDS, DOC_TEXT, CHUNK_RECORDS, CHUNK_TEXT)
-_INFO_FIELDS = tuple(f.name for f in fields(DocInfo))
-_TUPLE_FIELDS = ("years", "inferred")
+STRING_TABLES = (DOC_INFO, DOC_RECORDS, DOC_TEXT, CHUNK_RECORDS, CHUNK_TEXT)
+FACETS = ("authority", "year", "doc_type")
 
 
 def table_files(name: str) -> tuple[str, str]:
@@ -78,9 +81,12 @@ def write_tables(folder: Path, records: list[dict[str, Any]], chunk_rows: list[d
     """The document and chunk tables of a build: `records` as documents.jsonl held them (with "text"),
     `chunk_rows` as chunks.jsonl did (Chunk fields plus "embed_hash"), both in index order."""
     doc_row = {r["doc_id"]: i for i, r in enumerate(records)}
-    infos = [DocInfo.from_dict(r).to_dict() for r in records]
-    (folder / DOC_INFO).write_text(json.dumps({f: [i[f] for i in infos] for f in _INFO_FIELDS}, ensure_ascii=False),
-                                   encoding="utf-8")
+    infos = [DocInfo.from_dict(r) for r in records]
+    (folder / DOC_IDS).write_text(json.dumps([i.doc_id for i in infos], ensure_ascii=False), encoding="utf-8")
+    write_strings(folder, DOC_INFO, (_json(i.to_dict()) for i in infos))
+    facets = DocFacets.of_infos({i.doc_id: i for i in infos})
+    (folder / DOC_FACETS).write_text(json.dumps({name: {str(v): rows.tolist() for v, rows in table.items()}
+                                                 for name, table in facets.rows.items()}, ensure_ascii=False), encoding="utf-8")
     write_strings(folder, DOC_RECORDS, (_json({k: v for k, v in r.items() if k != "text"}) for r in records))
     write_strings(folder, DOC_TEXT, (r["text"] for r in records))
     with (folder / CHUNK_DOC).open("wb") as f:
@@ -208,7 +214,11 @@ class ChunkTable(Sequence[Chunk]):
     @cached_property
     def present(self) -> frozenset[str]:
         """The documents with at least one chunk."""
-        return frozenset(self.doc_ids[int(i)] for i in np.unique(self.doc_rows))
+        rows = np.unique(self.doc_rows)
+        if len(rows) == len(self.doc_ids):
+            return frozenset(self.doc_ids)
+        ids = list(self.doc_ids)
+        return frozenset(ids[i] for i in rows.tolist())
 
     @cached_property
     def _by_doc(self) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
@@ -240,38 +250,89 @@ class ChunkTable(Sequence[Chunk]):
         return self._row_by_id.get(chunk_id)
 
 
-class DocTable(Mapping[str, StoredDoc]):
-    """The documents of an index by id: `infos` (every DocInfo) at open; text and sections on demand."""
+@dataclass(frozen=True)
+class DocFacets:
+    """Which documents (rows of `ids`) have each authority, document type and year: what query
+    interpretation matches against, without a DocInfo per document."""
 
-    def __init__(self, infos: dict[str, DocInfo], texts: Sequence[str], records: Sequence[dict[str, Any]],
-                 stored: Mapping[str, StoredDoc] | None = None):
+    ids: list[str]
+    rows: dict[str, dict[Any, np.ndarray]]  # facet -> value -> document rows
+
+    @classmethod
+    def of_infos(cls, infos: Mapping[str, DocInfo]) -> "DocFacets":
+        by: dict[str, dict[Any, list[int]]] = {name: {} for name in FACETS}
+        for row, info in enumerate(infos.values()):
+            values = {"authority": [info.authority] if info.authority else [], "doc_type": [info.doc_type] if info.doc_type else [],
+                      "year": sorted(set(info.years or ((info.year,) if info.year else ())))}
+            for name, found in values.items():
+                for value in found:
+                    by[name].setdefault(value, []).append(row)
+        return cls(list(infos), {name: {v: np.asarray(r, dtype=np.int64) for v, r in table.items()} for name, table in by.items()})
+
+    @classmethod
+    def open(cls, folder: Path, ids: list[str]) -> "DocFacets":
+        stored = json.loads((folder / DOC_FACETS).read_text(encoding="utf-8"))
+        rows = {name: {(int(v) if name == "year" else v): np.asarray(r, dtype=np.int64) for v, r in stored[name].items()}
+                for name in FACETS}
+        if any(len(r) and (int(r.min()) < 0 or int(r.max()) >= len(ids)) for table in rows.values() for r in table.values()):
+            raise TableDamaged(f"{DOC_FACETS} names a document that is not in the index")
+        return cls(ids, rows)
+
+
+class DocInfos(Mapping[str, DocInfo]):
+    """Every document's DocInfo by id, each decoded from its row when first asked for."""
+
+    def __init__(self, ids: list[str], records: Sequence[dict[str, Any]]):
+        self.ids = ids
+        self._row = {d: i for i, d in enumerate(ids)}
+        if len(self._row) != len(ids):
+            raise TableDamaged("two documents share one id")
+        self.records = records
+        self._done: dict[str, DocInfo] = {}
+
+    def __getitem__(self, doc_id: str) -> DocInfo:
+        info = self._done.get(doc_id)
+        if info is None:
+            info = self._done[doc_id] = DocInfo.from_dict(self.records[self._row[doc_id]])
+        return info
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class DocTable(Mapping[str, StoredDoc]):
+    """The documents of an index by id: `infos` (DocInfo by id, each decoded when first asked for), `facets`
+    (for query interpretation); text and sections decoded on demand."""
+
+    def __init__(self, infos: Mapping[str, DocInfo], texts: Sequence[str], records: Sequence[dict[str, Any]],
+                 facets: DocFacets, stored: Mapping[str, StoredDoc] | None = None):
         self.infos = infos
         self.texts = texts
         self.records = records
+        self.facets = facets
         self._stored = stored
-        self._row = {d: i for i, d in enumerate(infos)}
+        self.ids = list(infos)
+        self._row = {d: i for i, d in enumerate(self.ids)}
 
     @classmethod
     def open(cls, folder: Path) -> "DocTable":
-        columns = json.loads((folder / DOC_INFO).read_text(encoding="utf-8"))
-        n = len(columns["doc_id"])
-        if any(len(columns[f]) != n for f in _INFO_FIELDS):
-            raise TableDamaged(f"{DOC_INFO} columns differ in length")
-        for f in _TUPLE_FIELDS:
-            columns[f] = [tuple(v or ()) for v in columns[f]]
-        infos = {d: DocInfo(*values) for d, values in zip(columns["doc_id"], zip(*(columns[f] for f in _INFO_FIELDS)))}
-        table = cls(infos, Strings(folder, DOC_TEXT), Records(Strings(folder, DOC_RECORDS)))
-        if not (n == len(infos) == len(table.texts) == len(table.records)):
+        ids = json.loads((folder / DOC_IDS).read_text(encoding="utf-8"))
+        infos = DocInfos(ids, Records(Strings(folder, DOC_INFO)))
+        table = cls(infos, Strings(folder, DOC_TEXT), Records(Strings(folder, DOC_RECORDS)), DocFacets.open(folder, ids))
+        if not (len(ids) == len(infos.records) == len(table.texts) == len(table.records)):
             raise TableDamaged("the document tables differ in length")
         return table
 
     @classmethod
     def of_stored(cls, docs: Mapping[str, StoredDoc]) -> "DocTable":
-        return cls({d: s.info for d, s in docs.items()}, [], [], dict(docs))
-
-    @property
-    def ids(self) -> list[str]:
-        return list(self.infos)
+        infos = {d: s.info for d, s in docs.items()}
+        return cls(infos, [], [], DocFacets.of_infos(infos), dict(docs))
 
     def __len__(self) -> int:
         return len(self.infos)
@@ -302,17 +363,30 @@ def read_records(folder: Path) -> tuple[Iterator[dict[str, Any]], Iterator[dict[
     return (docs.record(i) for i in range(len(docs))), (chunks.record(i) for i in range(len(chunks)))
 
 
+def document_ids(folder: Path) -> list[str]:
+    """The ids of a build's documents, in table order (one small JSON file read)."""
+    return json.loads((folder / DOC_IDS).read_text(encoding="utf-8"))
+
+
+def content_hashes(folder: Path) -> dict[str, str]:
+    """Each document's content hash by id (what Milvus is synced by)."""
+    records = DocTable.open(folder).records
+    return {rec["doc_id"]: rec["content_hash"] for rec in records}
+
+
 def check_tables(folder: Path) -> int:
     """Open the tables and read every row once (the full check after a build and in `quarry index --check`);
     returns the number of chunks. Raises TableDamaged (or ValueError/KeyError) on anything inconsistent."""
     docs = DocTable.open(folder)
     chunks = ChunkTable.open(folder, docs.ids)
-    for table in (docs.texts, docs.records.strings, chunks.texts, chunks.records.strings):
+    for table in (docs.texts, docs.records.strings, Strings(folder, DOC_INFO), chunks.texts, chunks.records.strings):
         table.check()
     if len(chunks) and (int(np.min(chunks.doc_rows)) < 0 or int(np.max(chunks.doc_rows)) >= len(docs)):
         raise TableDamaged("a chunk names a document that is not in the index")
-    for i in range(len(docs)):
+    for i, doc_id in enumerate(docs.ids):
         docs.records[i]["sections"]
+        if docs.infos[doc_id].doc_id != doc_id:
+            raise TableDamaged(f"document row {i} is not {doc_id}")
     for i in range(len(chunks)):
         chunks.records[i]["chunk_id"]
     return len(chunks)

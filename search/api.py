@@ -48,9 +48,9 @@ class Searcher:
         self._embedder = embedder
         self._memo: MemoEmbedder | None = None
         self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
-        self.doc_infos: dict[str, DocInfo] = index.docs.infos
+        self.doc_infos: Mapping[str, DocInfo] = index.docs.infos  # each decoded when first asked for
         self._present = index.chunks.present  # documents with at least one chunk
-        self.interpreter = Interpreter(self.doc_infos, index.glossary)
+        self.interpreter = Interpreter(self.doc_infos, index.glossary, index.docs.facets)
         self._df: dict[str, int] | None = None
         self._local = threading.local()  # per thread: which rows hold a term (candidate features)
 

@@ -44,7 +44,7 @@ def test_check_passes_an_intact_index_and_names_a_damaged_file_in_one_line(hash_
         f"quarry: error: index file documents.text.bin fails its checksum (truncated or altered): rebuild it with `quarry index --index {index}`"]
 
 
-@pytest.mark.parametrize("name", ["chunks.text.bin", "chunks.records.offsets.npy", "documents.info.json", "chunks.doc.npy"])
+@pytest.mark.parametrize("name", ["chunks.text.bin", "chunks.records.offsets.npy", "documents.info.bin", "documents.facets.json", "chunks.doc.npy"])
 def test_a_truncated_table_file_is_refused_at_open_in_one_line(hash_index, tmp_path, name):
     index, folder = _copy(hash_index, tmp_path)
     path = folder / name

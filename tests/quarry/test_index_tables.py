@@ -100,6 +100,16 @@ def test_a_chunk_naming_an_unknown_document_fails_the_full_check(folder):
         tables.check_tables(folder)
 
 
-def test_document_metadata_is_small_columns(folder):
-    columns = json.loads((folder / tables.DOC_INFO).read_text(encoding="utf-8"))
-    assert columns["doc_id"] == ["b-doc", "a-doc", "c-doc"] and "text" not in columns and "sections" not in columns
+def test_facets_say_which_documents_have_each_authority_type_and_year(folder):
+    stored = json.loads((folder / tables.DOC_FACETS).read_text(encoding="utf-8"))
+    assert stored == {"authority": {"Cardiff Council": [0]}, "year": {"2009": [2], "2019": [0], "2020": [0]}, "doc_type": {}}
+    facets = tables.DocFacets.open(folder, tables.document_ids(folder))
+    assert facets.ids == ["b-doc", "a-doc", "c-doc"] and facets.rows["year"][2009].tolist() == [2]
+    docs = tables.DocTable.open(folder)
+    assert tables.DocFacets.of_infos(docs.infos).rows["year"].keys() == facets.rows["year"].keys()
+
+
+def test_a_document_info_is_decoded_only_when_asked_for(folder):
+    infos = tables.DocTable.open(folder).infos
+    assert len(infos._done) == 0 and list(infos) == ["b-doc", "a-doc", "c-doc"] and "a-doc" in infos
+    assert infos["a-doc"].title == "A" and set(infos._done) == {"a-doc"}
