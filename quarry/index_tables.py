@@ -10,6 +10,9 @@ fields of a document (`DocInfo`) are a table of records too, decoded when a docu
 what query interpretation needs of every document (which documents have each authority, document type and
 year) is computed at build time into one small JSON file (`documents.facets.json`). A document's text,
 sections and page marks are decoded when one is shown or checked.
+
+Over 350 lines because the writer, the readers and the full check of one format belong together: a change
+to the layout is made, read and checked in this one file.
 """
 
 from __future__ import annotations
