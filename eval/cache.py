@@ -17,6 +17,7 @@ from pathlib import Path
 from indexer.build import Progress, Source, build_from_sources, slug
 from indexer.version import code_hash
 from quarry.embedders import model_id_for
+from quarry.index_tables import document_ids
 from quarry.settings import Settings
 
 def cache_key(sources: list[Source], settings: Settings) -> str:
@@ -42,7 +43,9 @@ def _start_from_latest(folder: Path, name: str, doc_ids: set[str]) -> None:
     else:
         def shared(p: Path) -> int:
             try:
-                return len(doc_ids & set(json.loads((p / "current" / "manifest.json").read_text(encoding="utf-8"))["documents"]))
+                manifest = json.loads((p / "current" / "manifest.json").read_text(encoding="utf-8"))
+                held = manifest.get("documents") or document_ids(p / "current")  # schema 1 kept them in the manifest
+                return len(doc_ids & set(held))
             except (OSError, ValueError, KeyError, TypeError):
                 return 0
         scored = [(shared(p), p) for p in entries]

@@ -21,7 +21,7 @@ from indexer.views import bm25_texts
 from quarry import index_format as fmt
 from quarry import milvus_layout as mv
 from quarry.errors import QuarryError
-from quarry.jsonl import read_jsonl
+from quarry.index_tables import content_hashes, read_records
 from quarry.settings import Settings
 
 BATCH = 500
@@ -84,7 +84,7 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
         for c in n.values():
             client.load_collection(c)
         stored = {r["doc_id"]: r["sync_hash"] for r in mv.query_all(client, n["docs"], ["doc_id", "sync_hash"], "piece == 0")}
-        wanted = {d: sync_hash(m["content_hash"], manifest) for d, m in manifest["documents"].items()}
+        wanted = {d: sync_hash(h, manifest) for d, h in content_hashes(folder).items()}
         todo = {d for d, h in wanted.items() if stored.get(d) != h}
         gone = set(stored) - set(wanted)
         summary.unchanged = len(wanted) - len(todo)
@@ -98,14 +98,15 @@ def sync(index: Path, settings: Settings, progress: Any = None) -> SyncSummary:
             say(f"writing {len(todo)} document(s) to Milvus")
             vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
             infos: dict[str, dict[str, Any]] = {}
-            for _, rec in read_jsonl(folder / fmt.DOCUMENTS):
+            doc_records, chunk_records = read_records(folder)
+            for rec in doc_records:
                 if rec["doc_id"] in todo:
                     infos[rec["doc_id"]] = rec
                     client.insert(n["docs"], mv.doc_rows(rec["doc_id"], rec, wanted[rec["doc_id"]]))
             batch: list[dict[str, Any]] = []
             seq: dict[str, int] = {}
             previous: list[dict[str, Any]] = []
-            for row, (_, rec) in enumerate(read_jsonl(folder / fmt.CHUNKS)):
+            for row, rec in enumerate(chunk_records):
                 d = rec["doc_id"]
                 lexical = bm25_texts(previous[-1:] + [rec])[-1]  # the local BM25's rule: a heading on its first chunk
                 previous = [rec]

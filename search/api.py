@@ -20,7 +20,7 @@ from search import fusion
 from search.backends.base import Backend, Ranked
 from search.backends.local import LocalBackend
 from search.dense import query_embedder
-from search.index import LoadedIndex, load
+from search.index import ChunkTable, LoadedIndex, load
 from search.interpret import Interpretation, Interpreter
 from search import features as feats
 from search.hybrid import Candidates
@@ -48,10 +48,9 @@ class Searcher:
         self._embedder = embedder
         self._memo: MemoEmbedder | None = None
         self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
-        self.doc_infos: dict[str, DocInfo] = {d: s.info for d, s in index.docs.items()}
-        self._row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
-        self._present = {c.doc_id for c in index.chunks}  # documents with at least one chunk
-        self.interpreter = Interpreter(self.doc_infos, index.glossary)
+        self.doc_infos: Mapping[str, DocInfo] = index.docs.infos  # each decoded when first asked for
+        self._present = index.chunks.present  # documents with at least one chunk
+        self.interpreter = Interpreter(self.doc_infos, index.glossary, index.docs.facets)
         self._df: dict[str, int] | None = None
         self._local = threading.local()  # per thread: which rows hold a term (candidate features)
         self._derived: dict[str, Any] = {}
@@ -72,7 +71,8 @@ class Searcher:
         return self.embedder.embed(texts)
 
     @property
-    def chunks(self) -> list[Chunk]:
+    def chunks(self) -> ChunkTable:
+        """Every passage, by row: a Sequence of Chunks decoded on access (see quarry/index_tables.py)."""
         return self.index.chunks
 
     def check(self, query: str, k: int, mode: str) -> str:
@@ -149,7 +149,7 @@ class Searcher:
         else:
             fused = fusion.weighted(dict(ranked["dense"]), dict(ranked["bm25"]), self.settings.alpha)
             if preferred is not None:
-                fused = {row: score + PREFERENCE_BONUS * (self.index.chunks[row].doc_id in preferred) for row, score in fused.items()}
+                fused = {row: score + PREFERENCE_BONUS * (self.index.chunks.doc_id(row) in preferred) for row, score in fused.items()}
             order = fusion.top(fused, k)
         return Results(self._hits(order, ranked), interp)
 
@@ -206,14 +206,14 @@ class Searcher:
 
     # The view of a passage that search.features reads (by chunk row).
     def text(self, row: int) -> str:
-        return self.index.chunks[row].text
+        return self.index.chunks.text(row)
 
     def heading(self, row: int) -> str:
         chunk = self.index.chunks[row]
         return " ".join(chunk.heading_path) or chunk.heading
 
     def doc_id(self, row: int) -> str:
-        return self.index.chunks[row].doc_id
+        return self.index.chunks.doc_id(row)
 
     def _df_of(self, term: str) -> int:
         return self.document_frequency.get(term, 0)
@@ -222,7 +222,7 @@ class Searcher:
         """1 for each row whose passage holds a BM25 term: the term matrix's column, or (Milvus) the text."""
         matrix = self.index.lexical.get("text")
         if matrix is None:
-            return np.array([term in _passage_terms(self.index.chunks[r].text) for r in rows], dtype=np.float32)
+            return np.array([term in _passage_terms(self.index.chunks.text(r)) for r in rows], dtype=np.float32)
         col = matrix.vocab.get(term)
         if col is None:
             return np.zeros(len(rows), dtype=np.float32)
@@ -260,7 +260,7 @@ class Searcher:
         return hits
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        row = self._row.get(chunk_id)
+        row = self.index.chunks.row_of(chunk_id)
         return None if row is None else self.index.chunks[row]
 
     def section_context(self, chunk: Chunk) -> tuple[str, int, int]:
@@ -303,7 +303,8 @@ class Searcher:
 
                 from quarry.analysis import terms
 
-                self._df = dict(Counter(t for c in self.index.chunks for t in set(terms(c.text))))
+                chunks = self.index.chunks
+                self._df = dict(Counter(t for r in range(len(chunks)) for t in set(terms(chunks.text(r)))))
         return self._df
 
 

@@ -166,13 +166,13 @@ def compare(searcher: "Searcher", topic: str, by: str = "authority", filters: Ma
     topic = searcher.check(topic, 1, mode)
     allowed = searcher.allowed(filters)
     shown = shown_infos(searcher)
-    present = {c.doc_id for c in searcher.chunks}
+    present = searcher.chunks.present
     docs = [d for d in searcher.doc_infos if d in present and (allowed is None or d in allowed)]
     keys = group_keys({d: searcher.doc_infos[d] for d in docs}, by)
     names = sorted(set(keys.values()))
     gindex = {k: i for i, k in enumerate(names)}
     doc_gid = {d: gindex[keys[d]] for d in docs}
-    gid = np.array([doc_gid.get(c.doc_id, -1) for c in searcher.chunks], dtype=np.int64)
+    gid = np.array([doc_gid.get(d, -1) for d in searcher.chunks.doc_id_of_rows()], dtype=np.int64)
 
     scores, ranks, raw, cosine = _score(searcher, topic, mode, set(docs), gid, findings)
     tops = top_within(scores, gid, max(per_group, FINDING_PASSAGES if findings else 0))
@@ -253,14 +253,14 @@ def _named(searcher: "Searcher", interp, docs: set[str], gid: np.ndarray):
     if not named:
         return None, lambda g: None
     group_docs: dict[int, set[str]] = {}
-    for row, c in enumerate(searcher.chunks):
-        if gid[row] >= 0:
-            group_docs.setdefault(int(gid[row]), set()).add(c.doc_id)
+    for doc_id, g in zip(searcher.chunks.doc_id_of_rows(), gid.tolist()):
+        if g >= 0:
+            group_docs.setdefault(g, set()).add(doc_id)
     preferred = {g: named & d for g, d in group_docs.items() if named & d and named & d != d}
     if not preferred:
         return None, lambda g: None
     keep = set().union(*preferred.values())
-    return np.array([c.doc_id in keep for c in searcher.chunks], dtype=bool), preferred.get
+    return searcher.chunks.mask_of(keep), preferred.get
 
 
 def _learned(searcher: "Searcher", topic: str, interp, lists: Mapping[str, list[tuple[int, float]]], gid: np.ndarray,

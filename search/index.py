@@ -1,4 +1,5 @@
-"""Load an index build folder: manifest checks, documents, chunks, vectors and BM25 arrays; FAISS on first dense use."""
+"""Open an index build folder in O(1): manifest checks, memory-mapped document and chunk tables, vectors and
+BM25 arrays; a chunk's text and record are decoded only when asked for; FAISS is read on first dense use."""
 
 from __future__ import annotations
 
@@ -11,15 +12,9 @@ import numpy as np
 
 from quarry import index_format as fmt
 from quarry.errors import IndexCorrupt
-from quarry.records import Chunk, DocInfo
+from quarry.index_tables import ChunkTable, DocTable, StoredDoc, TableDamaged
 
-
-@dataclass
-class StoredDoc:
-    info: DocInfo
-    text: str
-    sections: list[dict[str, Any]]
-    page_marks: list[list[int]]
+__all__ = ["ChunkTable", "DocTable", "LoadedIndex", "StoredDoc", "TermMatrix", "load"]
 
 
 @dataclass
@@ -45,8 +40,8 @@ def _term_matrix(folder: Path, field: str) -> TermMatrix:
 class LoadedIndex:
     folder: Path
     manifest: dict[str, Any]
-    docs: dict[str, StoredDoc]
-    chunks: list[Chunk]
+    docs: DocTable  # by doc id: every DocInfo at open (`docs.infos`); text and sections decoded on access
+    chunks: ChunkTable  # row i = vector i; a Chunk decoded on access; `chunks.doc_rows` for every row
     vectors: np.ndarray  # memory-mapped (n, dim); empty (0, dim) for a Milvus index
     read_dense: Callable[[], Any] | None  # reads the FAISS index (see `dense`); None for a Milvus index
     lexical: dict[str, TermMatrix]  # BM25 fields: "text", "meta"; empty for a Milvus index
@@ -66,11 +61,6 @@ class LoadedIndex:
         return self._dense
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
-
-
 def _unreadable(folder: Path, index: Path, e: Exception) -> IndexCorrupt:
     return IndexCorrupt(f"index at {folder} cannot be read ({type(e).__name__}); rebuild it with `quarry index --index {index}`")
 
@@ -79,12 +69,15 @@ def _inconsistent(folder: Path, index: Path) -> IndexCorrupt:
     return IndexCorrupt(f"index at {folder} is inconsistent; rebuild it with `quarry index --index {index}`")
 
 
-def _dense_reader(folder: Path, index: Path, n_chunks: int) -> Callable[[], Any]:
-    """Reads the build's FAISS file and checks it holds one vector per chunk (same errors as `load`)."""
+def _dense_reader(folder: Path, index: Path, n_chunks: int, manifest: dict[str, Any], verify: bool) -> Callable[[], Any]:
+    """Reads the build's FAISS file (hash checked first, with `verify`) and checks it holds one vector per
+    chunk (same errors as `load`)."""
 
     def read() -> Any:
         import faiss
 
+        if verify:
+            fmt.check_file(folder, manifest, fmt.DENSE)
         try:
             dense = faiss.read_index(str(folder / fmt.DENSE))
         except (OSError, RuntimeError) as e:
@@ -99,24 +92,26 @@ def _dense_reader(folder: Path, index: Path, n_chunks: int) -> Callable[[], Any]
 def load(index: Path, verify: bool = True) -> LoadedIndex:
     """Open the current build of `index`; one clear error if it is missing, stale or damaged.
 
-    Every file's checksum is verified here (with `verify`); the FAISS file itself is read, and checked
-    against the chunks, on first dense use.
+    Every file's size is checked here and, with `verify`, its hash (dense.faiss's on first dense use, when
+    the FAISS file is read and checked against the chunks). Nothing else is parsed but the manifest, the
+    documents' metadata columns, the BM25 vocabularies and the glossary.
     """
     folder = fmt.build_dir(index)
     manifest = fmt.read_manifest(folder, verify=verify)
     try:
-        docs = {}
-        for rec in _jsonl(folder / fmt.DOCUMENTS):
-            docs[rec["doc_id"]] = StoredDoc(DocInfo.from_dict(rec), rec["text"], rec["sections"], rec.get("page_marks") or [])
-        chunks = [Chunk.from_dict(rec) for rec in _jsonl(folder / fmt.CHUNKS)]
+        docs = DocTable.open(folder)
+        chunks = ChunkTable.open(folder, docs.ids)
         vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
         if not (folder / fmt.DENSE).is_file():
             raise FileNotFoundError(folder / fmt.DENSE)
         lexical = {field: _term_matrix(folder, field) for field in fmt.BM25_FIELDS}
         glossary_file = folder / fmt.GLOSSARY
         glossary = json.loads(glossary_file.read_text(encoding="utf-8")) if glossary_file.is_file() else {}
-    except (OSError, ValueError, KeyError, RuntimeError) as e:
+    except TableDamaged:
+        raise _inconsistent(folder, index) from None
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
         raise _unreadable(folder, index, e) from None
     if len(chunks) != vectors.shape[0]:
         raise _inconsistent(folder, index)
-    return LoadedIndex(folder, manifest, docs, chunks, vectors, _dense_reader(folder, index, len(chunks)), lexical, glossary)
+    return LoadedIndex(folder, manifest, docs, chunks, vectors, _dense_reader(folder, index, len(chunks), manifest, verify),
+                       lexical, glossary)

@@ -73,9 +73,6 @@ class QuoteChecker:
         self._regions: dict[SectionKey, Region] = {}
         self._cache_size = cache_size
         self._shingles: ShingleIndex | None = None
-        self._chunks_by_doc: dict[str, list[Chunk]] = {}
-        for c in searcher.chunks:
-            self._chunks_by_doc.setdefault(c.doc_id, []).append(c)
 
     @property
     def searcher(self) -> Any:
@@ -132,7 +129,8 @@ class QuoteChecker:
         doc = self.searcher.index.docs[doc_id]
         text = doc.text
         verify_quote(text, text[start:end], start, end, where=doc_id)
-        chunk = max(self._chunks_by_doc[doc_id], key=lambda c: min(c.char_end, end) - max(c.char_start, start))
+        chunks = self.searcher.chunks
+        chunk = max((chunks[int(r)] for r in chunks.rows_of(doc_id)), key=lambda c: min(c.char_end, end) - max(c.char_start, start))
         lo, hi = _section_span(doc.sections, chunk)
         c_start, c_end = _context(text, min(lo, start), max(hi, end), start, end)
         marks = doc.page_marks

@@ -102,15 +102,39 @@ def display_info(info: DocInfo, text: str) -> DocInfo:
                    authority=place_case(info.authority) if info.authority else info.authority)
 
 
-_SHOWN: "weakref.WeakKeyDictionary[object, dict[str, DocInfo]]" = weakref.WeakKeyDictionary()
+class _Shown(Mapping[str, DocInfo]):
+    """Every document of a searcher as shown, each computed on first access (a search shows a few of
+    100,000 documents; reading every inferred title's text up front cost seconds)."""
+
+    def __init__(self, searcher: "Searcher"):
+        self._searcher = weakref.ref(searcher)
+        self._infos = searcher.doc_infos
+        self._done: dict[str, DocInfo] = {}
+
+    def __getitem__(self, doc_id: str) -> DocInfo:
+        shown = self._done.get(doc_id)
+        if shown is None:
+            info = self._infos[doc_id]
+            searcher = self._searcher()
+            text = searcher.source_text(doc_id) if "title" in info.inferred and searcher is not None else ""
+            shown = self._done[doc_id] = display_info(info, text)
+        return shown
+
+    def __iter__(self):
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+
+_SHOWN: "weakref.WeakKeyDictionary[object, _Shown]" = weakref.WeakKeyDictionary()
 
 
 def shown_infos(searcher: "Searcher") -> Mapping[str, DocInfo]:
-    """Every document of a searcher as shown (computed once per searcher)."""
+    """Every document of a searcher as shown (each computed once per searcher, when first asked for)."""
     shown = _SHOWN.get(searcher)
     if shown is None:
-        shown = _SHOWN[searcher] = {d: display_info(info, searcher.source_text(d) if "title" in info.inferred else "")
-                                    for d, info in searcher.doc_infos.items()}
+        shown = _SHOWN[searcher] = _Shown(searcher)
     return shown
 
 

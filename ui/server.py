@@ -106,15 +106,25 @@ def create_app(source, default_k: int = 10, auth: tuple[str, str] | None = None,
 
 
 def warm_up(searcher) -> None:
-    """Load the embedder (and the answer step) now, so the first person's search is not the slow one."""
+    """Load the query model now, so the first person's search is not the slow one."""
     searcher.search("children in care", k=1, mode="hybrid")
+
+
+def warm_up_answers(searcher) -> None:
+    """Run the answer step once (its sentence splitter imports NLTK, ~3 s): done in the background once
+    the server listens, so searches are served meanwhile; the first `ask` waits for it if it comes sooner."""
     from search.answer import ask
 
-    ask(searcher, "children in care", k=1)
+    try:
+        ask(searcher, "children in care", k=1)
+    except Exception:  # a warm-up only: a real request reports its own error
+        log.exception("warming up the answer step failed")
 
 
-def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None) -> None:
-    """Run the page and API over a LiveIndex until interrupted; exports live in a temp folder removed at exit."""
+def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str] | None = None,
+          on_ready: Callable[[], None] | None = None) -> None:
+    """Run the page and API over a LiveIndex until interrupted; exports live in a temp folder removed at exit.
+    `on_ready` runs in a background thread once the socket is listening."""
     import uvicorn
 
     export_dir = Path(tempfile.mkdtemp(prefix="quarry-exports-"))
@@ -129,6 +139,8 @@ def serve(live, host: str, port: int, default_k: int = 10, auth: tuple[str, str]
             await super().startup(sockets)
             if self.started:  # say so only once the socket is listening
                 print(ready, file=sys.stderr, flush=True)
+                if on_ready is not None:
+                    threading.Thread(target=on_ready, name="quarry-warm-up", daemon=True).start()
 
     config = uvicorn.Config(create_app(live, default_k, auth, export_dir), host=host, port=port, log_level="warning")
     Server(config).run()

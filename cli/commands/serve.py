@@ -33,7 +33,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 def run(args, settings) -> int:
     from search.live import LiveIndex
-    from ui.server import serve, warm_up
+    from ui.server import serve, warm_up, warm_up_answers
 
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     _check_port_free(settings.host, settings.port)
@@ -43,5 +43,5 @@ def run(args, settings) -> int:
     live = LiveIndex(settings.index, settings)  # follows `quarry index` rebuilds once they complete
     print("quarry: loading the search model ...", file=sys.stderr, flush=True)
     warm_up(live.current())
-    serve(live, settings.host, settings.port, settings.k, auth)
+    serve(live, settings.host, settings.port, settings.k, auth, on_ready=lambda: warm_up_answers(live.current()))
     return 0

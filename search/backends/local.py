@@ -16,10 +16,6 @@ class LocalBackend(Backend):
         self.index = index
         self.bm25 = BM25Retriever(index, meta_weight)
         self._exact: bool | None = None
-        doc_rows: dict[str, list[int]] = {}
-        for row, c in enumerate(index.chunks):
-            doc_rows.setdefault(c.doc_id, []).append(row)
-        self._doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in doc_rows.items()}
 
     @property
     def exact(self) -> bool:
@@ -32,10 +28,7 @@ class LocalBackend(Backend):
         """A document set as a boolean chunk mask."""
         if allowed is None:
             return None
-        out = np.zeros(len(self.index.chunks), dtype=bool)
-        for doc_id in allowed:
-            out[self._doc_rows.get(doc_id, np.zeros(0, dtype=np.int64))] = True
-        return out
+        return self.index.chunks.mask_of(allowed)
 
     def lexical(self, query: str, k: int, allowed: set[str] | None, meta_query: str | None = None) -> Ranked:
         return self.bm25.search(query, k, self.rows(allowed), meta_query=meta_query)

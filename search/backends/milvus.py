@@ -30,7 +30,7 @@ def version(settings: Settings) -> str:
 
 def load(settings: Settings):
     """Open the Milvus index named by settings as a LoadedIndex whose `backend` queries Milvus."""
-    from search.index import LoadedIndex, StoredDoc
+    from search.index import ChunkTable, DocTable, LoadedIndex, StoredDoc
 
     client = connect(settings)
     n = names(settings)
@@ -56,7 +56,8 @@ def load(settings: Settings):
     manifest = meta["manifest"]
     dim = manifest["model"]["dim"]
     backend = MilvusBackend(client, n["chunks"], {c.chunk_id: i for i, c in enumerate(chunks)})
-    return LoadedIndex(Path(f"milvus:{settings.milvus_uri}#{settings.milvus_collection}"), manifest, docs, chunks,
+    return LoadedIndex(Path(f"milvus:{settings.milvus_uri}#{settings.milvus_collection}"), manifest,
+                       DocTable.of_stored(docs), ChunkTable.of_chunks(chunks),
                        np.zeros((0, dim), dtype=np.float32), None, {}, meta.get("glossary") or {}, backend)
 
 

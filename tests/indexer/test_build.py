@@ -39,7 +39,8 @@ def test_round_trip_and_manifest(corpus, tmp_path):
     folder = fmt.build_dir(tmp_path / "ix")
     manifest = json.loads((folder / fmt.MANIFEST).read_text())
     assert manifest["model"]["id"] == "hash-384"
-    assert set(manifest["documents"]) == set(SEEDS.values())
+    assert manifest["counts"]["documents"] == 3 and "documents" not in manifest  # they are in the document table
+    assert set(open_index(tmp_path / "ix", settings).doc_infos) == set(SEEDS.values())
     assert not list(folder.glob("*.pkl"))
     searcher = open_index(tmp_path / "ix", settings)
     assert len(searcher.chunks) == summary.chunks

@@ -62,12 +62,12 @@ _STALLS_WHILE_WRITING = textwrap.dedent("""
     # Ctrl-C as in a terminal, even when the tests run as a background job (which inherit SIGINT ignored)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import indexer.store as store
-    real = store.write_jsonl
-    def slow_write(path, rows):
-        real(path, rows)
+    real = store.write_tables
+    def slow_write(folder, records, chunk_rows):
+        real(folder, records, chunk_rows)
         print("WRITING", flush=True)
         time.sleep(600)
-    store.write_jsonl = slow_write
+    store.write_tables = slow_write
     from cli.main import main
     sys.exit(main(sys.argv[1:]))
 """)

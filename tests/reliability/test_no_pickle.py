@@ -43,4 +43,4 @@ def test_an_index_build_holds_only_plain_formats(hash_index):
 
     folder = fmt.build_dir(Path(hash_index.index))
     suffixes = {p.suffix for p in folder.iterdir()}
-    assert suffixes <= {".json", ".jsonl", ".npy", ".faiss"}
+    assert suffixes <= {".json", ".npy", ".bin", ".faiss"}  # .bin: UTF-8 text and JSON rows (quarry/index_tables.py)

@@ -49,7 +49,7 @@ def test_milvus_index_holds_the_same_records_as_the_local_one(milvus_hash, searc
     _, _, summary = milvus_hash
     local, remote = searchers
     assert summary.recreated and len(summary.written) == 3 and summary.chunks_written == len(local.chunks)
-    assert remote.chunks == local.chunks  # same chunks, same order: rows mean the same on both backends
+    assert list(remote.chunks) == list(local.chunks)  # same chunks, same order: rows mean the same on both backends
     assert remote.doc_infos == local.doc_infos
     for doc_id in local.doc_infos:
         assert remote.source_text(doc_id) == local.source_text(doc_id)  # quote verification, "show in context"
@@ -139,7 +139,7 @@ def test_incremental_sync_upserts_changed_and_deletes_removed_documents(tmp_path
 
     remote, fresh_local = open_index(None, settings), open_index(local.index, local)
     assert set(remote.doc_infos) == {"ciw-cardiff-performance-review-2018-19", "ciw-wrexham-performance-review-2019-20"}
-    assert remote.chunks == fresh_local.chunks
+    assert list(remote.chunks) == list(fresh_local.chunks)
     client = milvus_layout.connect(settings)
     gone = client.query("incremental_chunks", filter='doc_id == "wrexham-social-services-annual-report-2009-10"',
                         output_fields=["chunk_id"])
