@@ -106,7 +106,7 @@ def _vectors(chunk_rows: list[dict[str, Any]], info_by_id: dict[str, DocInfo], o
     new_vectors: dict[str, np.ndarray] = {}
     if todo:
         t_embed = time.perf_counter()
-        model = embedder or load_embedder(settings.model, settings.device, settings.batch_size)
+        model = embedder or load_embedder(settings.model, settings.device, settings.batch_size, settings.runtime, settings.model_cache)
         if model.model_id != model_id:
             raise QuarryError(f"model id changed while indexing ({model_id} -> {model.model_id})")
         keys = list(todo)
