@@ -57,11 +57,23 @@ def markdown(res: BenchResult, notes: str = "") -> str:
                       [[r["chunks"], *[f"{r['chunks_per_s'][s]:.0f} ({r['stage_seconds'][s]:.1f}s)" if r["stage_seconds"].get(s) else "–" for s in STAGES],
                         r["seconds"], r["computed_vectors"], r.get("standin_vectors", 0), r["peak_rss_mb"], r["disk_mb"],
                         f"{r['reindex_embedded']} ({'up to date' if r['reindex_up_to_date'] else 'rebuilt'})"] for r in build])
+    ceiling = [r for r in rows if r["kind"] == "ceiling"]
+    if ceiling:
+        out += [f"## Matrix-product ceiling of this CPU (flags: {ceiling[0]['cpu_flags']}; load {ceiling[0]['load']:.1f})", "",
+                "The model's weight products alone (6 layers of 384x384 x4, 384x1536, 1536x384 on 8 x 192 tokens), timed with",
+                "the kernels the embedders use; the embedding table's last column divides by the row of its precision.", ""]
+        out += _table(["kernel", "precision", "GFLOP/s"], [[r["kernel"], r["precision"], f"{r['gflops']:.1f}"] for r in ceiling])
     emb = [r for r in rows if r["kind"] == "embed"]
-    if emb:
-        out += [f"## Embedding throughput ({emb[0]['size']} benchmark passages, same texts)", ""]
-        out += _table(["embedder", "passages/s", "vs plain", "min cosine to plain", "mean cosine"],
-                      [[r["embedder"], r["passages_per_s"], f"{r['vs_plain']:.2f}x", f"{r['min_cosine']:.4f}", f"{r['mean_cosine']:.4f}"] for r in emb])
+    for label in dict.fromkeys(r.get("texts", "") for r in emb):
+        part = [r for r in emb if r.get("texts", "") == label]
+        head = f"{part[0]['size']} {label or 'benchmark passages'}"
+        if "mean_tokens" in part[0]:
+            head += f", {part[0]['mean_tokens']:.0f} word-pieces on average; CPU flags: {part[0]['cpu_flags']}; load {part[0]['load']:.1f}"
+        out += [f"## Embedding throughput ({head})", ""]
+        out += _table(["embedder", "passages/s", "vs plain", "min cosine to plain", "mean cosine", "GFLOP/s", "of ceiling"],
+                      [[r["embedder"] + (" **(chosen)**" if r.get("chosen") else ""), r["passages_per_s"], f"{r['vs_plain']:.2f}x",
+                        f"{r['min_cosine']:.4f}", f"{r['mean_cosine']:.4f}", f"{r['gflops']:.1f}" if "gflops" in r else "–",
+                        f"{r['of_ceiling']:.0%}" if "of_ceiling" in r else "–"] for r in part])
     ann = [r for r in rows if r["kind"] == "ann"]
     if ann:
         out += ["## Approximate FAISS: HNSW vs flat (same vectors, the benchmark queries)", ""]
