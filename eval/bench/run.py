@@ -22,10 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def machine() -> dict[str, Any]:
-    """nproc, CPU model, RAM and the load average right now (a shared machine overstates latency)."""
+    """nproc, CPU model and the SIMD flags that decide int8/fp32 speed, RAM and the load average right now (a shared machine overstates latency)."""
     cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines() if line.startswith("model name")), platform.processor())
     mem = next((int(line.split()[1]) / 1024 / 1024 for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), 0.0)
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem, 1), "load_avg": [round(x, 2) for x in os.getloadavg()],
+    from quarry.onnx_models import cpu_flags
+
+    return {"nproc": os.cpu_count(), "cpu": cpu, "cpu_flags": cpu_flags(_read("/proc/cpuinfo")), "ram_gb": round(mem, 1),
+            "load_avg": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
 
 

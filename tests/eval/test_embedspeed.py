@@ -28,3 +28,20 @@ def test_the_ceiling_graph_computes_the_model_shaped_products(tmp_path):
         h = sum([h @ ws[f"w{layer}_{j}"] for j in range(4)] + [(h @ ws[f"w{layer}_4"]) @ ws[f"w{layer}_5"]])
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     np.testing.assert_allclose(got, h, rtol=1e-3, atol=1e-3 * float(np.abs(h).max()))
+
+
+def test_the_report_prints_cpu_flags_the_ceiling_and_each_runtimes_share_of_it():
+    from eval.bench.report import markdown
+    from eval.bench.run import BenchResult
+
+    machine = {"nproc": 2, "cpu": "AMD EPYC", "cpu_flags": ["avx2", "avx512f", "avx512_vnni"], "load_avg": [1, 1, 1]}
+    common = {"size": 3, "mode": "embed", "texts": "index-length", "mean_tokens": 240.0, "cpu_flags": "avx2 avx512f avx512_vnni",
+              "load": 1.0, "mean_cosine": 1.0, "vs_plain": 1.0}
+    rows = [{"kind": "ceiling", "size": 0, "mode": "embed", "kernel": "onnxruntime fp32 MatMul", "precision": "fp32", "gflops": 40.0,
+             "cpu_flags": "avx2 avx512f avx512_vnni", "load": 1.0},
+            {"kind": "embed", **common, "embedder": "quarry fp32 ONNX", "passages_per_s": 8.0, "min_cosine": 1.0,
+             "gflops": 30.0, "of_ceiling": 0.75, "chosen": True}]
+    text = markdown(BenchResult(rows=rows, machine_start=machine, machine_end=machine, command="quarry bench --parts embed"))
+    assert "CPU flags (of avx2, avx512f, avx512_vnni, avx_vnni, avx512_bf16, amx_int8): avx2 avx512f avx512_vnni" in text
+    assert "| onnxruntime fp32 MatMul | fp32 | 40.0 |" in text
+    assert "| quarry fp32 ONNX **(chosen)** | 8.0 | 1.00x | 1.0000 | 1.0000 | 30.0 | 75% |" in text
