@@ -120,7 +120,7 @@ class OnnxEmbedder:
     """
 
     def __init__(self, batch_size: int = ONNX_BATCH, threads: int | None = None, model_file: Path | None = None,
-                 model_id: str | None = None, tokenizer_file: Path | None = None):
+                 model_id: str | None = None, tokenizer_file: Path | None = None, dim: int = 384, max_tokens: int = 256):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -136,11 +136,11 @@ class OnnxEmbedder:
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file or default_model_path() / "tokenizer.json"))
-        self.tokenizer.enable_truncation(256)
+        self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.no_padding()
         self.batch_size = batch_size
-        self.dim = 384
-        self.max_tokens = 256
+        self.dim = dim
+        self.max_tokens = max_tokens
         self.model_file = Path(model_file)
         self.model_id = model_id or f"onnx:{self.model_file.name}"
 
@@ -282,9 +282,16 @@ def load_embedder(spec: str, device: str = "auto", batch_size: int = 32, runtime
             choice = _measure_runtimes(path, model_id, Path(cache), batch_size)
         if choice["runtime"] == "torch":
             return SentenceTransformerEmbedder(path, device=device, batch_size=batch_size)
-    file = onnx_models.fp32_onnx(path, model_id, Path(cache))
-    return OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH), model_file=file, model_id=model_id,
-                        tokenizer_file=path / "tokenizer.json")
+    return _onnx_fp32(path, model_id, Path(cache), batch_size)
+
+
+def _onnx_fp32(path: Path, model_id: str, cache: Path, batch_size: int) -> "OnnxEmbedder":
+    """A local model's fp32 ONNX export (made on first use) as an embedder under the model's own id."""
+    from quarry import onnx_models
+
+    dim, max_tokens = onnx_models.shape(path)
+    return OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH), model_file=onnx_models.fp32_onnx(path, model_id, cache),
+                        model_id=model_id, tokenizer_file=path / "tokenizer.json", dim=dim, max_tokens=max_tokens)
 
 
 def _measure_runtimes(path: Path, model_id: str, cache: Path, batch_size: int) -> dict:
@@ -295,9 +302,7 @@ def _measure_runtimes(path: Path, model_id: str, cache: Path, batch_size: int) -
     from quarry import onnx_models
 
     torch_model = SentenceTransformerEmbedder(path, device="cpu", batch_size=batch_size)
-    onnx_file = onnx_models.fp32_onnx(path, model_id, cache)
-    onnx_model = OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH), model_file=onnx_file, model_id=model_id,
-                              tokenizer_file=path / "tokenizer.json")
+    onnx_model = _onnx_fp32(path, model_id, cache, batch_size)
     texts = onnx_models.PROBES * 4
     measured, ref = {}, None
     for name, model in (("torch", torch_model), ("onnx", onnx_model)):

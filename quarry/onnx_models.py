@@ -1,9 +1,9 @@
 """ONNX files of a local sentence-transformers model, made on this machine from its own weights, never downloaded.
 
 `fp32_onnx(path, cache)` exports the model's transformer once (torch.onnx.export) into
-`<cache>/<name>@<weights hash>/model.fp32.onnx`; its vectors are the torch model's (cosine ≥ 0.99999,
-checked on probe passages before the file is kept), so it runs under the SAME model id and no cached
-vector changes. `int8_onnx` quantises that file's weight matrices (dynamic, per channel) for the
+`<cache>/<name>@<weights hash>/model.fp32.onnx`; its vectors are the torch model's (runtime auto checks
+cosine ≥ 0.99999 on probe passages before choosing it; tests hold it for the bundled model), so it runs
+under the SAME model id and no cached vector changes. `int8_onnx` quantises that file's weight matrices (dynamic, per channel) for the
 benchmark; `choose_runtime` is the rule that picks the fastest runtime whose vectors agree.
 
 Only mean-pooled models are exported (the pooling is done outside the graph, as OnnxEmbedder does).
@@ -48,13 +48,28 @@ def cpu_flags(cpuinfo: str | None = None) -> list[str]:
 
 
 def is_mean_pooled(path: Path) -> bool:
-    """Whether a sentence-transformers folder pools by the mean of its tokens (what the ONNX path does)."""
+    """Whether a sentence-transformers folder is a transformer, mean pooling and (optionally) normalisation
+    and nothing else (no Dense layer): what the ONNX path computes, pooling outside the graph."""
     try:
         pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        modules = json.loads((path / "modules.json").read_text())
     except (OSError, ValueError):
+        return False
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
         return False
     modes = {k: v for k, v in pooling.items() if k.startswith("pooling_mode")}
     return modes.get("pooling_mode_mean_tokens") is True and sum(bool(v) for v in modes.values()) == 1
+
+
+def shape(path: Path) -> tuple[int, int]:
+    """(vector width, word-pieces read) of a local model, from its config files."""
+    dim = int(json.loads((path / "config.json").read_text())["hidden_size"])
+    try:
+        max_tokens = int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        max_tokens = 512
+    return dim, max_tokens
 
 
 def model_dir(cache: Path, model_id: str) -> Path:

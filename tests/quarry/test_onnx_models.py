@@ -38,14 +38,27 @@ def test_min_cosine_is_the_worst_row():
     assert onnx_models.min_cosine(np.zeros((0, 2)), np.zeros((0, 2))) == 1.0
 
 
-def test_only_mean_pooled_models_are_exported(tmp_path):
+def test_only_mean_pooled_models_without_extra_layers_are_exported(tmp_path):
     (tmp_path / "1_Pooling").mkdir()
     config = tmp_path / "1_Pooling" / "config.json"
+    modules = tmp_path / "modules.json"
+    st = "sentence_transformers.models."
+    modules.write_text(json.dumps([{"type": st + "Transformer"}, {"type": st + "Pooling"}, {"type": st + "Normalize"}]))
     config.write_text(json.dumps({"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}))
     assert onnx_models.is_mean_pooled(tmp_path)
     config.write_text(json.dumps({"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
     assert not onnx_models.is_mean_pooled(tmp_path)
+    config.write_text(json.dumps({"pooling_mode_mean_tokens": True}))
+    modules.write_text(json.dumps([{"type": st + "Transformer"}, {"type": st + "Pooling"}, {"type": st + "Dense"}]))
+    assert not onnx_models.is_mean_pooled(tmp_path)  # a Dense layer after pooling is not in the export
     assert not onnx_models.is_mean_pooled(tmp_path / "missing")
+
+
+def test_the_bundled_models_shape_comes_from_its_config_files():
+    from quarry.embedders import default_model_path
+
+    assert onnx_models.shape(default_model_path()) == (384, 256)
+    assert onnx_models.is_mean_pooled(default_model_path())
 
 
 def test_a_recorded_choice_is_read_back_only_for_the_same_cpu_flags(tmp_path):
