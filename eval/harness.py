@@ -68,7 +68,7 @@ class ModeResult:
 def query_memo(settings: Settings) -> MemoEmbedder:
     """The index's embedder, loaded on first use, remembering query vectors so that every mode
     (and the second, deeper hybrid search) reuses one embedding per query."""
-    return MemoEmbedder(lambda: load_embedder(settings.model, settings.device, settings.batch_size),
+    return MemoEmbedder(lambda: load_embedder(settings.model, settings.device, settings.batch_size, settings.runtime, settings.model_cache),
                         model_id=model_id_for(settings.model))
 
 

@@ -51,13 +51,17 @@ class ModelSpec:
     model: str
     device: str
     batch_size: int
+    runtime: str = "auto"  # each worker measures its own CPU (machines differ)
+    cache: str = ""  # the model cache folder as the worker sees it ("" = its default)
 
     @property
     def key(self) -> str:
-        return f"{self.model}|{self.device}|{self.batch_size}"
+        return f"{self.model}|{self.device}|{self.batch_size}|{self.runtime}"
 
     def load(self) -> Embedder:
-        return load_embedder(self.model, self.device, self.batch_size)
+        if self.cache:
+            return load_embedder(self.model, self.device, self.batch_size, self.runtime, self.cache)
+        return load_embedder(self.model, self.device, self.batch_size, self.runtime)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class DaskEmbedding:
         # A real model is loaded by each worker from the same setting (pickling torch weights into every task
         # would ship ~90 MB a batch); any other embedder object (tests, custom ones) is pickled to the workers.
         real = embedder is None or isinstance(embedder, (SentenceTransformerEmbedder, OnnxEmbedder))
-        self.model = (ModelSpec(settings.model, settings.device, settings.batch_size) if real
+        self.model = (ModelSpec(settings.model, settings.device, settings.batch_size, settings.runtime, settings.model_cache) if real
                       else Shipped(embedder, f"shipped-{uuid.uuid4().hex}"))
         self.name = f"dask {self.spec}"
         self.cluster = None

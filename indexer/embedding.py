@@ -37,7 +37,8 @@ class InProcess:
     def embed(self, batches: list[TextBatch]) -> Iterator[EmbeddedBatch]:
         for batch in batches:
             if self.model is None:
-                self.model = load_embedder(self.settings.model, self.settings.device, self.settings.batch_size)
+                self.model = load_embedder(self.settings.model, self.settings.device, self.settings.batch_size,
+                                           self.settings.runtime, self.settings.model_cache)
             start = time.perf_counter()
             vectors = self.model.embed(batch.texts)
             yield EmbeddedBatch(batch.hashes, vectors, self.model.model_id, IN_PROCESS, time.perf_counter() - start)

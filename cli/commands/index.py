@@ -14,7 +14,7 @@ def register(sub) -> None:
                        description="Index documents into an index directory; re-running processes only added or changed "
                                    "documents and drops deleted ones.")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to index (default: corpus/)")
-    add_setting_flags(p, "index", "model", "device", "batch_size", "max_chunk_tokens", "max_file_mb", "cluster")
+    add_setting_flags(p, "index", "model", "device", "runtime", "batch_size", "max_chunk_tokens", "max_file_mb", "cluster")
     add_backend_flags(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars (for scripts)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")

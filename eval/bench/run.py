@@ -22,10 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def machine() -> dict[str, Any]:
-    """nproc, CPU model, RAM and the load average right now (a shared machine overstates latency)."""
+    """nproc, CPU model and the SIMD flags that decide int8/fp32 speed, RAM and the load average right now (a shared machine overstates latency)."""
     cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines() if line.startswith("model name")), platform.processor())
     mem = next((int(line.split()[1]) / 1024 / 1024 for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), 0.0)
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem, 1), "load_avg": [round(x, 2) for x in os.getloadavg()],
+    from quarry.onnx_models import cpu_flags
+
+    return {"nproc": os.cpu_count(), "cpu": cpu, "cpu_flags": cpu_flags(_read("/proc/cpuinfo")), "ram_gb": round(mem, 1),
+            "load_avg": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
 
 
@@ -119,12 +122,19 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
             for row in compare(searcher.index.vectors, qv):
                 res.rows.append({"kind": "ann", "size": size, "chunks": n_chunks, "mode": "ann", **row})
     if "embed" in parts and not model.startswith("hash"):
-        from eval.bench.embedspeed import throughput
+        from eval.bench.embedspeed import ceiling_rows, throughput
 
-        say(f"embedding throughput on {embed_passages} passages")
+        say("matrix-product ceiling of this CPU at the model's shapes")
+        ceiling = ceiling_rows()  # one measurement: printed, and the denominator of every "of ceiling"
+        for row in ceiling:
+            res.rows.append({"kind": "ceiling", "size": 0, "mode": "embed", **row})
         texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [embed_passages]))[:embed_passages]]
-        for row in throughput(texts):
-            res.rows.append({"kind": "embed", "size": len(texts), "mode": "embed", **row})
+        # index chunks are ~240 word-pieces, three benchmark passages: both lengths, the same words
+        long_texts = [" ".join(texts[i:i + 3]) for i in range(0, len(texts) - 2, 3)]
+        for label, batch in (("benchmark passages", texts), ("index-length (3 passages joined)", long_texts)):
+            say(f"embedding throughput on {len(batch)} {label}")
+            for row in throughput(batch, label, settings.model_cache, ceiling):
+                res.rows.append({"kind": "embed", "size": len(batch), "mode": "embed", **row})
     if "cluster" in parts:
         from eval.bench.clusterspeed import LOCAL, throughput as cluster_throughput
 

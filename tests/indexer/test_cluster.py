@@ -26,9 +26,10 @@ EVAL_CACHE = ROOT / ".quarry" / "eval-cache"  # `quarry eval` builds of seed+let
 
 
 def chunks_and_vectors(index: str | Path) -> tuple[list[str], np.ndarray]:
+    from quarry.index_tables import read_records
+
     folder = fmt.build_dir(Path(index))
-    with (folder / fmt.CHUNKS).open(encoding="utf-8") as f:
-        ids = [json.loads(line)["chunk_id"] for line in f]
+    ids = [row["chunk_id"] for row in read_records(folder)[1]]
     return ids, np.load(folder / fmt.VECTORS)
 
 

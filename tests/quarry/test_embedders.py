@@ -21,6 +21,6 @@ def test_onnx_int8_matches_the_sentence_transformers_model():
     texts = ["How many children came into care in 2009/10?",
              "The Department is responding to more referrals in total than in previous years. " * 8]
     onnx = load_embedder("all-MiniLM-L6-v2-int8").embed(texts)
-    torch = load_embedder("all-MiniLM-L6-v2").embed(texts)
+    torch = load_embedder("all-MiniLM-L6-v2", runtime="torch").embed(texts)
     assert onnx.shape == torch.shape == (2, 384)
     assert np.all((onnx * torch).sum(axis=1) > 0.998)

@@ -167,3 +167,28 @@ def test_run_verify_unexpected_failure_stays_in_the_log(searcher, caplog):
 
     page = handlers.run_verify(Broken(searcher), CHILDREN)
     assert "something went wrong" in page and "/secret/path" not in page and "disk on fire" in caplog.text
+
+
+def test_reruns_with_another_mode_k_or_filter_embed_the_query_once(hash_index):
+    """The UI's reruns (mode, k and filter changes, the JSON API, the answer) reuse the query's vector."""
+    from quarry.embedders import HashEmbedder
+
+    class Counting(HashEmbedder):
+        def __init__(self):
+            super().__init__()
+            self.seen: list[str] = []
+
+        def embed(self, texts):
+            self.seen.extend(texts)
+            return super().embed(texts)
+
+    inner = Counting()
+    s = open_index(hash_index.index, hash_index, embedder=inner)
+    query = "foster carers recruited"
+    handlers.run_search(s, SearchRequest(query, "hybrid", 10), with_answer=False)
+    handlers.run_search(s, SearchRequest(query, "dense", 3), with_answer=False)
+    handlers.run_search(s, SearchRequest(query, "hybrid", 5, handlers.make_filters([CARDIFF], [], [], [])), with_answer=False)
+    handlers.search_json(s, SearchRequest(query, "dense", 20))
+    assert inner.seen.count(query) == 1
+    handlers.run_search(s, SearchRequest("adoption panels", "dense", 3), with_answer=False)
+    assert inner.seen.count("adoption panels") == 1  # a new query is embedded (the counter sees it)
