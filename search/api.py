@@ -131,14 +131,14 @@ class Searcher:
             order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
             if order is not None:  # the store fused the two rankings itself (Milvus hybrid_search)
                 return Results(self._hits(order, ranked), interp)
+        scopes = [allowed] if preferred is None else [allowed, preferred]  # preferred: fuse, so n for both
         if mode in ("bm25", "hybrid"):
-            ranked["bm25"] = self.backend.lexical(lexical_query, n if fuse else k, allowed, meta_query=query)
-            if preferred is not None:
-                ranked["bm25_preferred"] = self.backend.lexical(lexical_query, n, preferred, meta_query=query)
+            for name, items in zip(("bm25", "bm25_preferred"),
+                                   self.backend.lexical_rankings(lexical_query, n if fuse else k, scopes, meta_query=query)):
+                ranked[name] = items
         if vector is not None:
-            ranked["dense"] = self.backend.dense(vector, n if fuse else k, allowed)
-            if preferred is not None:
-                ranked["dense_preferred"] = self.backend.dense(vector, n, preferred)
+            for name, items in zip(("dense", "dense_preferred"), self.backend.dense_rankings(vector, n if fuse else k, scopes)):
+                ranked[name] = items
         if not fuse:
             order = ranked[mode][:k]
         elif self.settings.fusion == "rrf" or mode != "hybrid":
@@ -166,11 +166,12 @@ class Searcher:
         lexical = dense = lexical_pref = dense_pref = []
         if allowed is None or allowed:
             vector = self.embed([interp.expanded(query)])[0]
-            lexical = self.backend.lexical(lexical_query, n, allowed, meta_query=query)
-            dense = self.backend.dense(vector, n, allowed)
-            if preferred is not None:  # the named documents' own rankings: their best passages are candidates too
-                lexical_pref = self.backend.lexical(lexical_query, n, preferred, meta_query=query)
-                dense_pref = self.backend.dense(vector, n, preferred)
+            # the named documents' own rankings join as candidates, ranked from the same scoring of the query
+            scopes = [allowed] if preferred is None else [allowed, preferred]
+            lexical, *rest = self.backend.lexical_rankings(lexical_query, n, scopes, meta_query=query)
+            lexical_pref = rest[0] if rest else []
+            dense, *rest = self.backend.dense_rankings(vector, n, scopes)
+            dense_pref = rest[0] if rest else []
         return self._featurize(query, interp, lexical, dense, preferred, lexical_pref, dense_pref)
 
     def featurize(self, query: str, lexical: Ranked, dense: Ranked,
