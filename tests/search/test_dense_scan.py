@@ -135,3 +135,18 @@ def test_a_search_naming_an_authority_ranks_as_with_one_search_per_scope(hash_in
         assert reuse._preferred(reuse.interpret(query), None) is not None  # the query names some documents
         got = [(h.chunk.chunk_id, h.score, h.ranks) for h in reuse.search(query, k=20).hits]
         assert got == [(h.chunk.chunk_id, h.score, h.ranks) for h in fresh.search(query, k=20).hits]
+
+
+def test_above_the_threshold_the_build_is_hnsw_and_searches(tmp_path):
+    from indexer.build import build_index
+    from quarry.settings import Settings
+    from search import open_index
+    from tests.conftest import CORPUS
+
+    settings = Settings(index=str(tmp_path / "index"), model="hash", ann_threshold=10)
+    build_index([CORPUS], settings)
+    searcher = open_index(settings.index, settings)
+    assert searcher.backend.kind == "ann" and not searcher.backend.exact
+    assert searcher.index.dense.hnsw.efSearch == 256  # stored with the index
+    hits = searcher.search("children looked after in Wrexham", k=5).hits
+    assert len(hits) == 5
