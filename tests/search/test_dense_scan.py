@@ -150,3 +150,18 @@ def test_above_the_threshold_the_build_is_hnsw_and_searches(tmp_path):
     assert searcher.index.dense.hnsw.efSearch == 256  # stored with the index
     hits = searcher.search("children looked after in Wrexham", k=5).hits
     assert len(hits) == 5
+
+
+def test_contains_says_which_candidates_hold_a_term(hash_index):
+    """A binary search of the term's column (its rows sorted) marks exactly the candidates in that column."""
+    from search import open_index
+
+    searcher = open_index(hash_index.index, hash_index)
+    matrix = searcher.index.lexical["text"]
+    rows = [len(searcher.chunks) - 1, 0] + list(range(1, len(searcher.chunks), 3))[:200]
+    for term in ("children", "care", "wrexham", "marac"):
+        col = matrix.vocab[term]
+        holders = set(matrix.indices[matrix.indptr[col]:matrix.indptr[col + 1]].tolist())
+        assert 0 < len(holders) < len(searcher.chunks)
+        assert searcher._contains(term, rows).tolist() == [float(r in holders) for r in rows]
+    assert not searcher._contains("nosuchterm", rows).any()
