@@ -23,6 +23,8 @@ def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None, positive_only:
 def best(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The k (row, score) pairs of highest score, best first; equal scores by row, also at the k-th place
     (every row tying the k-th score is kept until the sort), so the answer never depends on input order."""
+    if k <= 0:
+        return []
     if len(scores) > k:
         part = np.argpartition(-scores, k - 1)[:k]
         keep = scores >= scores[part].min()

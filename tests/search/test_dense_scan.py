@@ -47,6 +47,7 @@ def test_best_breaks_ties_by_row_even_at_the_kth_place():
     scores = np.array([0.5, 0.7, 0.5, 0.5], dtype=np.float32)
     for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
         assert best(rows[order], scores[order], 3) == [(2, pytest.approx(0.7)), (1, 0.5), (5, 0.5)]
+    assert best(rows, scores, 0) == []
     assert top_k(np.array([0.5, 0.0, 0.5, 0.9]), 2, np.array([True, True, True, False]), positive_only=True) == [(0, 0.5), (2, 0.5)]
 
 
