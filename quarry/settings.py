@@ -58,7 +58,7 @@ class Settings:
     bm25_k1: float = _setting(1.5, "BM25 k1")
     bm25_b: float = _setting(0.75, "BM25 b")
     meta_weight: float = _setting(0.3, "weight of the document-fields BM25 (title, authority, period, type) beside the passage text")
-    ann_threshold: int = _setting(200_000, "chunks above which the dense index is approximate (HNSW) instead of flat")
+    ann_threshold: int = _setting(200_000, "chunks above which the dense index is approximate (HNSW) instead of an exact scan (fp16, rescored in fp32)")
     verify: bool = _setting(True, "check index file checksums when opening an index")
     prefer_weight: float = _setting(0.5, "RRF weight of each ranking restricted to the documents a query names; doubled when they match two named fields, e.g. authority and year (0 = no preference)")
     interpret: bool = _setting(True, "recognise authorities, years, document types and acronyms in queries (a soft preference)")

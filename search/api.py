@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
@@ -52,7 +51,6 @@ class Searcher:
         self._present = index.chunks.present  # documents with at least one chunk
         self.interpreter = Interpreter(self.doc_infos, index.glossary, index.docs.facets)
         self._df: dict[str, int] | None = None
-        self._local = threading.local()  # per thread: which rows hold a term (candidate features)
         self._derived: dict[str, Any] = {}
 
     @property
@@ -132,14 +130,14 @@ class Searcher:
             order = self.backend.hybrid(lexical_query, vector, k, n, self.settings.rrf_k, allowed)
             if order is not None:  # the store fused the two rankings itself (Milvus hybrid_search)
                 return Results(self._hits(order, ranked), interp)
+        scopes = [allowed] if preferred is None else [allowed, preferred]  # preferred: fuse, so n for both
         if mode in ("bm25", "hybrid"):
-            ranked["bm25"] = self.backend.lexical(lexical_query, n if fuse else k, allowed, meta_query=query)
-            if preferred is not None:
-                ranked["bm25_preferred"] = self.backend.lexical(lexical_query, n, preferred, meta_query=query)
+            for name, items in zip(("bm25", "bm25_preferred"),
+                                   self.backend.lexical_rankings(lexical_query, n if fuse else k, scopes, meta_query=query)):
+                ranked[name] = items
         if vector is not None:
-            ranked["dense"] = self.backend.dense(vector, n if fuse else k, allowed)
-            if preferred is not None:
-                ranked["dense_preferred"] = self.backend.dense(vector, n, preferred)
+            for name, items in zip(("dense", "dense_preferred"), self.backend.dense_rankings(vector, n if fuse else k, scopes)):
+                ranked[name] = items
         if not fuse:
             order = ranked[mode][:k]
         elif self.settings.fusion == "rrf" or mode != "hybrid":
@@ -167,11 +165,12 @@ class Searcher:
         lexical = dense = lexical_pref = dense_pref = []
         if allowed is None or allowed:
             vector = self.embed([interp.expanded(query)])[0]
-            lexical = self.backend.lexical(lexical_query, n, allowed, meta_query=query)
-            dense = self.backend.dense(vector, n, allowed)
-            if preferred is not None:  # the named documents' own rankings: their best passages are candidates too
-                lexical_pref = self.backend.lexical(lexical_query, n, preferred, meta_query=query)
-                dense_pref = self.backend.dense(vector, n, preferred)
+            # the named documents' own rankings join as candidates, ranked from the same scoring of the query
+            scopes = [allowed] if preferred is None else [allowed, preferred]
+            lexical, *rest = self.backend.lexical_rankings(lexical_query, n, scopes, meta_query=query)
+            lexical_pref = rest[0] if rest else []
+            dense, *rest = self.backend.dense_rankings(vector, n, scopes)
+            dense_pref = rest[0] if rest else []
         return self._featurize(query, interp, lexical, dense, preferred, lexical_pref, dense_pref)
 
     def featurize(self, query: str, lexical: Ranked, dense: Ranked,
@@ -226,14 +225,15 @@ class Searcher:
         col = matrix.vocab.get(term)
         if col is None:
             return np.zeros(len(rows), dtype=np.float32)
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = np.zeros(len(self.index.chunks), dtype=bool)
+        # a column's rows are sorted (indexer/lexical.py), so each candidate is a binary search: a few
+        # hundred candidates cost microseconds however many passages hold a common term (marking every
+        # holder in a scratch mask cost ~1 ms per term at 100,000 passages)
         holders = matrix.indices[matrix.indptr[col]:matrix.indptr[col + 1]]
-        scratch[holders] = True
-        out = scratch[np.asarray(rows, dtype=np.int64)].astype(np.float32)
-        scratch[holders] = False
-        return out
+        if not len(holders):
+            return np.zeros(len(rows), dtype=np.float32)
+        wanted = np.asarray(rows, dtype=np.int64)
+        at = np.minimum(np.searchsorted(holders, wanted), len(holders) - 1)
+        return (holders[at] == wanted).astype(np.float32)
 
     def preferred(self, interp: Interpretation, allowed: set[str] | None) -> set[str] | None:
         """The documents the query names (within the hard filters), or None when that restricts nothing."""

@@ -17,11 +17,20 @@ def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None, positive_only:
     if positive_only:
         keep = values > 0
         candidates, values = candidates[keep], values[keep]
-    if len(values) > k:
-        part = np.argpartition(-values, k)[:k]
-        candidates, values = candidates[part], values[part]
-    order = np.lexsort((candidates, -values))
-    return [(int(candidates[i]), float(values[i])) for i in order]
+    return best(candidates, values, k)
+
+
+def best(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k (row, score) pairs of highest score, best first; equal scores by row, also at the k-th place
+    (every row tying the k-th score is kept until the sort), so the answer never depends on input order."""
+    if k <= 0:
+        return []
+    if len(scores) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        keep = scores >= scores[part].min()
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:k]
+    return [(int(rows[i]), float(scores[i])) for i in order]
 
 
 def field_scores(matrix: TermMatrix, query_terms: list[str], n: int) -> np.ndarray:

@@ -1,16 +1,35 @@
-"""The query side of dense retrieval: the index's own model (checked against it), one memo per searcher.
+"""Dense retrieval over the local index: the query embedder (the index's own model, checked against it,
+one memo per searcher) and the scan that ranks passages by inner product with a query vector.
 
-The ranking itself is the backend's (search/backends/local.py: inner product over unit vectors).
+The scan reads the index's FAISS file: a flat fp32 index (built before the fp16 scan, or when vectors are
+not unit length) is scanned exactly; an fp16 scalar-quantised one (`fp16`, up to settings.ann_threshold
+chunks) is scanned at half the bytes and its best rows rescored in fp32, with a bound that proves the
+rescored top k is the exact top k; HNSW (above the threshold) is approximate. Rankings restricted to a
+set of rows score only those rows, exactly, in fp32.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
 from quarry.embedders import Embedder, MemoEmbedder, query_compatible
 from quarry.errors import IndexCorrupt
+from search.backends.base import Ranked
+from search.bm25 import best
 
 # Query and answer-sentence vectors kept per searcher (about 30 MB at 384 dimensions): a warm UI or
 # harness re-reads the same passages, and mode / k / filter reruns reuse the query's vector.
 MEMO_ITEMS = 20_000
+
+# |fp16 score - fp32 score| <= FP16_BOUND * |q| * |v|: storing v in fp16 moves each component by at most
+# 2^-11 of itself (fp16's unit roundoff), so the inner product moves by at most 2^-11 * sum|q_i v_i|
+# <= 2^-11 |q||v| (Cauchy-Schwarz); doubled to cover fp32 accumulation (384 terms: < 3e-5) with room.
+FP16_BOUND = 2.0 ** -10
+MAX_NORM = 1.001  # the fp16 index is built only when every vector is at most this long (indexer/write.py)
+RESCORE_DEPTH = 4  # rows rescored in fp32 per wanted row on the first try (deeper only when the bound says so)
 
 
 def query_embedder(index_model_id: str, embedder: Embedder) -> MemoEmbedder:
@@ -20,3 +39,66 @@ def query_embedder(index_model_id: str, embedder: Embedder) -> MemoEmbedder:
         raise IndexCorrupt(f"the index was built with model {index_model_id}, but {embedder.model_id} is configured: "
                            "rebuild with `quarry index`, set --model to the index's model, or leave --query-model empty")
     return embedder if isinstance(embedder, MemoEmbedder) else MemoEmbedder(embedder, max_items=MEMO_ITEMS)
+
+
+def kind(index: Any) -> str:
+    """What scanning a FAISS index means: "flat" (exact fp32), "fp16" (scalar-quantised, rescored) or "ann"."""
+    import faiss
+
+    if isinstance(index, faiss.IndexFlat):
+        return "flat"
+    if isinstance(index, faiss.IndexScalarQuantizer) and index.sq.qtype == faiss.ScalarQuantizer.QT_fp16:
+        return "fp16"
+    return "ann"
+
+
+def exact_scores(vectors: np.ndarray, rows: np.ndarray | None, q: np.ndarray) -> np.ndarray:
+    """fp32 inner products of q with some rows (None = every row). einsum sums each row in the same order
+    wherever the row sits in the batch, so a row scores the same bits in a full scan, a gathered subset or a
+    rescoring; BLAS gemv does not (its kernel sums a batch's last few rows another way)."""
+    block = vectors if rows is None else vectors[rows]
+    return np.einsum("ij,j->i", block, np.asarray(q, dtype=np.float32)).astype(np.float32, copy=False)
+
+
+def proven_top(approx: np.ndarray, rows: np.ndarray, exact: np.ndarray, k: int, bound: float, total: int) -> Ranked | None:
+    """The exact top k from a quantised scan's best rows (`approx` its scores, descending, and `exact` those
+    rows rescored), or None when a row the scan did not return could still belong: that row's exact score
+    is at most the scan's last score + `bound`, so the k-th rescored score must beat that strictly."""
+    top = best(rows, exact, k)
+    if len(rows) >= total or not len(approx):
+        return top
+    if len(top) >= k and top[-1][1] > float(approx[-1]) + bound:
+        return top
+    return None
+
+
+def fp16_top(index: Any, vectors: np.ndarray, q: np.ndarray, k: int) -> Ranked:
+    """The exact top k by inner product: an fp16 scan for the best rows, rescored in fp32, deepened until proven."""
+    total = index.ntotal
+    bound = FP16_BOUND * MAX_NORM * float(np.linalg.norm(q))
+    depth = min(total, max(RESCORE_DEPTH * k, 256))
+    while True:
+        with one_thread():
+            approx, ids = index.search(q.reshape(1, -1), depth)
+        keep = ids[0] >= 0
+        rows = ids[0][keep]
+        top = proven_top(approx[0][keep], rows, exact_scores(vectors, rows, q), k, bound, total)
+        if top is not None:
+            return top
+        if depth >= total:  # cannot happen (a full-depth scan is proven); kept so the loop always ends
+            return best(np.arange(total), exact_scores(vectors, None, q), k)
+        depth = min(total, depth * 4)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """FAISS on one OpenMP thread for a single query (this thread only; restored after): a thread team
+    costs more than it saves on one query, several times more on a busy machine (eval/BENCHMARKS.md)."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)

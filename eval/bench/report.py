@@ -29,6 +29,7 @@ def markdown(res: BenchResult, notes: str = "") -> str:
            "## Machine", "",
            f"- {m0.get('nproc')} cores: {m0.get('cpu')}; RAM {m0.get('ram_gb')} GB; Python {m0.get('python')}",
            f"- CPU flags (of avx2, avx512f, avx512_vnni, avx_vnni, avx512_bf16, amx_int8): {' '.join(m0.get('cpu_flags') or []) or 'none or unknown'}",
+           f"- FAISS runs its {m0.get('faiss_simd') or 'unknown'} code (chosen at run time)",
            f"- load average (1, 5, 15 min) at the start: {m0.get('load_avg')}, at the end: {m1.get('load_avg')}",
            "- The machine is shared: with a load average above the core count, other processes take CPU from the",
            "  benchmark, so every latency here overstates what an idle machine gives.", ""]

@@ -6,6 +6,8 @@ is a set of document ids (filters are document-level) or None for the whole inde
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 Ranked = list[tuple[int, float]]  # (chunk row, score), best first
@@ -23,6 +25,16 @@ class Backend:
     def dense(self, vector: np.ndarray, k: int, allowed: set[str] | None) -> Ranked:
         """Nearest chunks to a unit query vector (inner product)."""
         raise NotImplementedError
+
+    def lexical_rankings(self, query: str, k: int, scopes: Sequence[set[str] | None],
+                         meta_query: str | None = None) -> list[Ranked]:
+        """`lexical` for each scope (a document set, or None for all): a backend that scores every passage
+        once per query ranks each scope from those scores."""
+        return [self.lexical(query, k, scope, meta_query) for scope in scopes]
+
+    def dense_rankings(self, vector: np.ndarray, k: int, scopes: Sequence[set[str] | None]) -> list[Ranked]:
+        """`dense` for each scope, likewise (a query's own ranking and the documents it names)."""
+        return [self.dense(vector, k, scope) for scope in scopes]
 
     def hybrid(self, query: str, vector: np.ndarray, k: int, candidates: int, rrf_k: int,
                allowed: set[str] | None) -> Ranked | None:

@@ -73,7 +73,8 @@ def test_bench_json_rows(tmp_path, capsys):
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     lat = [r for r in rows if r["kind"] == "latency"]
-    assert {r["mode"] for r in lat} >= {"bm25", "dense", "hybrid", "bm25-baseline", "dense-baseline", "hybrid-baseline"}
+    assert {r["mode"] for r in lat} >= {"bm25", "dense", "hybrid", "bm25-baseline", "dense-baseline", "hybrid-baseline",
+                                        "hybrid-vector-memoised", "query-embedding", "fusion-learned", "fusion-rrf"}
     for r in rows:
         assert {"size", "mode"} <= set(r) and r["size"] == 300
     ours = {r["mode"]: r for r in lat if r["engine"] == "quarry"}
@@ -90,6 +91,7 @@ def test_bench_json_rows(tmp_path, capsys):
     assert build["peak_rss_mb"] > 0 and build["disk_mb"] > 0
     report = (tmp_path / "B.md").read_text()
     assert "Query latency" in report and "load average" in report and "quarry bench --sizes 300" in report
+    assert "CPU flags" in report and "FAISS runs its" in report
     assert "Milvus Lite p50 / local p50" in report
 
 
@@ -155,18 +157,22 @@ def test_standins_are_unit_vectors_never_cached(tmp_path):
 
 
 def test_exact_dense_path_matches_faiss_flat(hash_index):
-    """The numpy path for flat indexes returns what FAISS IndexFlatIP returns."""
+    """The dense ranking of a fresh build (fp16 scan, rescored) returns what FAISS IndexFlatIP returns."""
+    import faiss
+
     from search.backends.local import LocalBackend
     from search.index import load
 
     index = load(__import__("pathlib").Path(hash_index.index))
     backend = LocalBackend(index)
-    assert backend.exact
+    assert backend.exact and backend.kind == "fp16"
     q = HashEmbedder().embed(["children in care placements"])[0]
     ours = backend.dense(q, 10, None)
-    scores, ids = index.dense.search(q.reshape(1, -1), 10)
+    flat = faiss.IndexFlatIP(index.vectors.shape[1])
+    flat.add(np.ascontiguousarray(index.vectors))
+    scores, ids = flat.search(q.reshape(1, -1), 10)
     assert np.allclose([v for _, v in ours], scores[0], atol=1e-5)
-    assert set(i for i, _ in ours[:5]) <= set(int(i) for i in ids[0])
+    assert [i for i, _ in ours] == [int(i) for i in ids[0]]
 
 
 @pytest.mark.slow
@@ -179,3 +185,14 @@ def test_single_query_on_one_thread_matches_batch_and_restores_threads(real_sear
     many = e.embed(["children in care", "care leavers", "a", "b", "c"])
     assert torch.get_num_threads() == before
     assert np.allclose(one[0], many[0], atol=1e-5)
+
+
+def test_ann_compare_finds_the_fp16_scan_exact():
+    from eval.bench.ann import compare
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(2000, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    rows = compare(v, v[:20] + 0.01, m=8, ef_construction=40, ef_search=(16,))
+    assert [r["index"] for r in rows] == ["flat fp32 (exact)", "fp16 scan, fp32 rescored (exact)", "hnsw M=8 efC=40 efSearch=16"]
+    assert rows[1]["recall_at_10"] == 1.0 and 0 < rows[2]["recall_at_10"] <= 1.0
