@@ -15,7 +15,7 @@ from quarry.errors import QuarryError, UsageError
 from quarry.records import Answer, DocInfo, Hit
 from search.answer import ask
 from search.api import hits_json
-from search.titles import shown_answer, shown_hits
+from search.titles import place_case, shown_answer, shown_hits, shown_infos
 from ui import render
 
 log = logging.getLogger("quarry.ui")
@@ -68,15 +68,28 @@ class SearchView:
         return bool(self.hits)
 
 
-def filter_choices(doc_infos: Mapping[str, DocInfo]) -> FilterChoices:
-    """Authorities, documents, years and document types present in the index, sorted."""
-    infos = list(doc_infos.values())
-    years = {y for d in infos for y in (d.years or ((d.year,) if d.year else ()))}
+MAX_DOCUMENT_CHOICES = 2_000  # above this the documents menu stays empty (filter by authority, year or type):
+# a menu of 100,000 titles cost seconds at every page load and no reader scrolls it
+
+
+def filter_choices(searcher) -> FilterChoices:
+    """Authorities, documents, years and document types present in the index, sorted; made once per
+    opened index. Authorities, years and types come from the index's stored facets (no document is
+    decoded); documents are listed with their shown titles up to MAX_DOCUMENT_CHOICES."""
+    return searcher.derived("filter_choices", _filter_choices)
+
+
+def _filter_choices(searcher) -> FilterChoices:
+    facets = searcher.index.docs.facets.rows
+    shown = shown_infos(searcher)
+    documents: tuple[tuple[str, str], ...] = ()
+    if len(shown) <= MAX_DOCUMENT_CHOICES:
+        documents = tuple(sorted(((d.title or d.doc_id, d.doc_id) for d in shown.values()), key=lambda t: t[0].lower()))
     return FilterChoices(
-        authorities=tuple(sorted({d.authority for d in infos if d.authority})),
-        documents=tuple(sorted(((d.title or d.doc_id, d.doc_id) for d in infos), key=lambda t: t[0].lower())),
-        years=tuple(str(y) for y in sorted(years)),
-        doc_types=tuple(sorted({d.doc_type for d in infos if d.doc_type})),
+        authorities=tuple(sorted({place_case(a) for a in facets["authority"]})),
+        documents=documents,
+        years=tuple(str(y) for y in sorted(facets["year"])),
+        doc_types=tuple(sorted(facets["doc_type"])),
     )
 
 

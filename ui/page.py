@@ -15,7 +15,6 @@ import gradio as gr
 
 from quarry.errors import QuarryError
 from ui import handlers, render
-from search.titles import shown_infos
 from ui.compare_page import compare_section
 from ui.handlers import SearchRequest, SearchView
 from ui.scripts import COPY_JS, URL_JS
@@ -42,7 +41,7 @@ def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
     current = current_getter(source)
     lock = lock or threading.Lock()
     export_dir = Path(export_dir or tempfile.mkdtemp(prefix="quarry-exports-"))
-    choices = handlers.filter_choices(shown_infos(current()))
+    choices = handlers.filter_choices(current())
     max_k = max(50, default_k)
 
     def outputs_for(view: SearchView) -> list[Any]:
@@ -69,7 +68,7 @@ def build_blocks(source, default_k: int = 10, export_dir: Path | None = None,
 
     def on_load(request: gr.Request):
         # the filter menus follow the index (it may have been rebuilt since the server started)
-        fresh = handlers.filter_choices(shown_infos(current()))
+        fresh = handlers.filter_choices(current())
         menus = [list(fresh.authorities), list(fresh.documents), list(fresh.years), list(fresh.doc_types)]
         params = {key: request.query_params.getlist(key) for key in request.query_params.keys()}
         if not params.get("q"):  # a plain visit: leave the form alone (the person may already be typing)

@@ -78,6 +78,4 @@ def test_search_ask_and_filters_show_display_titles_but_the_index_keeps_the_file
     answer = handlers._answer(searcher, handlers.SearchRequest("How quickly does the front door respond to the police?", "hybrid", 5))
     assert all(c.hit.doc.title == shown for c in answer.citations if c.hit.chunk.doc_id == doc.doc_id)
     assert all(h.doc.title == shown for h in answer.passages if h.chunk.doc_id == doc.doc_id)
-    from search.titles import shown_infos
-
-    assert (shown, doc.doc_id) in handlers.filter_choices(shown_infos(searcher)).documents
+    assert (shown, doc.doc_id) in handlers.filter_choices(searcher).documents

@@ -31,11 +31,21 @@ class Delegating:
 
 
 def test_filter_choices_come_from_the_index(searcher):
-    choices = handlers.filter_choices(searcher.doc_infos)
+    choices = handlers.filter_choices(searcher)
     assert choices.authorities == (CARDIFF, "Wrexham County Borough Council")
     assert ("Social Services Annual Report 2009/10", "wrexham-social-services-annual-report-2009-10") in choices.documents
     assert choices.years == ("2009", "2010", "2018", "2019", "2020")
     assert choices.doc_types == ("annual report", "performance review letter")
+    assert handlers.filter_choices(searcher) is choices  # made once per opened index
+
+
+def test_the_documents_menu_stays_empty_for_a_large_index(searcher, monkeypatch):
+    from search.api import Searcher
+
+    monkeypatch.setattr(handlers, "MAX_DOCUMENT_CHOICES", 2)
+    fresh = Searcher(searcher.index, searcher.settings)
+    choices = handlers.filter_choices(fresh)
+    assert choices.documents == () and choices.authorities and choices.years
 
 
 def test_search_renders_cards_with_citations_and_context(searcher):

@@ -119,6 +119,9 @@ def test_unexpected_failure_is_a_json_500_without_traceback(searcher, tmp_path):
     class Broken:
         doc_infos, chunks, index = searcher.doc_infos, searcher.chunks, searcher.index
 
+        def derived(self, name, make):
+            return searcher.derived(name, make)
+
         def search(self, *args, **kwargs):
             raise RuntimeError("disk on fire at /secret/path")
 
