@@ -3,16 +3,7 @@
 import numpy as np
 
 from quarry.embedders import HashEmbedder, MemoEmbedder
-
-
-class Counting(HashEmbedder):
-    def __init__(self):
-        super().__init__()
-        self.seen: list[str] = []
-
-    def embed(self, texts):
-        self.seen.extend(texts)
-        return super().embed(texts)
+from tests.counting import Counting
 
 
 def test_each_text_is_embedded_once_and_vectors_match_the_inner_model():

@@ -181,16 +181,7 @@ def test_run_verify_unexpected_failure_stays_in_the_log(searcher, caplog):
 
 def test_reruns_with_another_mode_k_or_filter_embed_the_query_once(hash_index):
     """The UI's reruns (mode, k and filter changes, the JSON API, the answer) reuse the query's vector."""
-    from quarry.embedders import HashEmbedder
-
-    class Counting(HashEmbedder):
-        def __init__(self):
-            super().__init__()
-            self.seen: list[str] = []
-
-        def embed(self, texts):
-            self.seen.extend(texts)
-            return super().embed(texts)
+    from tests.counting import Counting
 
     inner = Counting()
     s = open_index(hash_index.index, hash_index, embedder=inner)
