@@ -208,8 +208,7 @@ class Searcher:
         return self.index.chunks.text(row)
 
     def heading(self, row: int) -> str:
-        chunk = self.index.chunks[row]
-        return " ".join(chunk.heading_path) or chunk.heading
+        return self.index.chunks.heading(row)
 
     def doc_id(self, row: int) -> str:
         return self.index.chunks.doc_id(row)

@@ -25,7 +25,7 @@ def _chunk(doc_id, start, end, text, **kw):
 
 
 CHUNKS = [_chunk("b-doc", 0, 13, "Café — first.", page_start=1, page_end=1, heading_path=("1. Intro",), section="1"),
-          _chunk("b-doc", 14, 26, "Second line.", page_start=2, page_end=2),
+          _chunk("b-doc", 14, 26, "Second line.", page_start=2, page_end=2, heading="Own heading"),
           _chunk("c-doc", 0, 10, "Only text.")]
 
 
@@ -62,6 +62,8 @@ def test_an_in_memory_table_answers_the_same(folder):
     assert list(memory) == list(on_disk) and memory.present == on_disk.present
     assert memory.mask_of({"b-doc"}).tolist() == on_disk.mask_of({"b-doc"}).tolist()
     assert memory.row_of("b-doc:14-26") == 1 and memory.text(2) == "Only text."
+    # a heading read from the record alone is the chunk's joined path, or its own heading without one
+    assert [on_disk.heading(r) for r in range(3)] == [memory.heading(r) for r in range(3)] == ["1. Intro", "Own heading", ""]
 
 
 def test_an_empty_index_opens(tmp_path):
