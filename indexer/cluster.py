@@ -29,6 +29,8 @@ from quarry.embedders import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from quarry.errors import QuarryError
 from quarry.settings import Settings
 
+log = logging.getLogger(__name__)
+
 RETRIES = 2  # a batch that raised (not one whose worker died: the scheduler reschedules those itself)
 NO_WORKERS_GRACE = 120.0  # seconds a cluster may have no worker at all before the build gives up
 CONNECT_TIMEOUT = "20s"
@@ -165,8 +167,14 @@ class DaskEmbedding:
                 self.client.cancel(list(waiting))
 
     def close(self) -> None:
+        """Disconnect, and stop a local cluster. Stopping one whose workers were killed can fail inside
+        distributed (a nanny still restarting a worker: "can only join a started process"); that must not
+        replace the one line that says why the build stopped, so it is logged, not raised."""
         client, cluster = getattr(self, "client", None), self.cluster
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        for part in (client, cluster):
+            if part is None:
+                continue
+            try:
+                part.close()
+            except Exception as e:  # noqa: BLE001 - shutting down after a failure; the build's own error matters
+                log.warning("closing the Dask %s failed: %s: %s", type(part).__name__, type(e).__name__, e)
