@@ -62,12 +62,18 @@ def test_load_queries_mixes_silver_and_gold():
     assert len(qs) == 8 and all(isinstance(q, str) and q for q in qs)
 
 
-@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data missing")
-@pytest.mark.requires_modules("pymilvus", "milvus_lite")  # --parts milvus
-def test_bench_json_rows(tmp_path, capsys):
+def _two_inspections(tmp_path):
+    """A folder of the first two shared Ofsted inspections: enough passages for a 100-300 passage bench."""
     tiny = tmp_path / "inspections"
     for folder in sorted(INSPECTIONS.iterdir())[:2]:
         shutil.copytree(folder, tiny / folder.name)
+    return tiny
+
+
+@pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data missing")
+@pytest.mark.requires_modules("pymilvus", "milvus_lite")  # --parts milvus
+def test_bench_json_rows(tmp_path, capsys):
+    tiny = _two_inspections(tmp_path)
     code = main(["bench", "--sizes", "300", "--queries", "5", "--json", "--model", "hash", "--parts", "build,latency,milvus",
                  "--inspections", str(tiny), "--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "B.md")])
     assert code == 0
@@ -98,9 +104,7 @@ def test_bench_json_rows(tmp_path, capsys):
 @pytest.mark.requires(INSPECTIONS.is_dir(), "shared Ofsted data missing")
 @pytest.mark.requires_modules("distributed")  # --parts cluster
 def test_bench_times_the_same_passages_in_this_process_and_on_a_local_cluster(tmp_path, capsys):
-    tiny = tmp_path / "inspections"
-    for folder in sorted(INSPECTIONS.iterdir())[:2]:
-        shutil.copytree(folder, tiny / folder.name)
+    tiny = _two_inspections(tmp_path)
     code = main(["bench", "--sizes", "100", "--json", "--model", "hash", "--parts", "cluster", "--embed-passages", "80",
                  "--inspections", str(tiny), "--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "B.md")])
     assert code == 0

@@ -15,14 +15,7 @@ from search import open_index
 from tests.conftest import CORPUS, SEEDS
 
 
-class CountingEmbedder(HashEmbedder):
-    def __init__(self):
-        super().__init__()
-        self.embedded: list[str] = []
-
-    def embed(self, texts):
-        self.embedded.extend(texts)
-        return super().embed(texts)
+from tests.counting import Counting as CountingEmbedder  # noqa: E402 (shared with test_index_check)
 
 
 @pytest.fixture
@@ -52,14 +45,14 @@ def test_incremental_update_embeds_only_what_changed(corpus, tmp_path):
     build_index([corpus], settings, embedder=CountingEmbedder())
     again = CountingEmbedder()
     summary = build_index([corpus], settings, embedder=again)
-    assert summary.up_to_date and again.embedded == []
+    assert summary.up_to_date and again.seen == []
 
     letter = corpus / f"{SEEDS['letter_cardiff']}.txt"
     letter.write_text(letter.read_text() + "\n\nA new closing paragraph about transport for disabled children.\n")
     changed = CountingEmbedder()
     summary = build_index([corpus], settings, embedder=changed)
     assert summary.changed == 1 and summary.unchanged == 2
-    assert changed.embedded and all("Cardiff" in t for t in changed.embedded)
+    assert changed.seen and all("Cardiff" in t for t in changed.seen)
     assert summary.embedded < 10
     searcher = open_index(tmp_path / "ix", settings)
     assert any("transport for disabled children" in c.text for c in searcher.chunks)
@@ -80,7 +73,7 @@ def test_an_index_written_by_other_indexer_code_is_rechunked_reusing_its_vectors
     again = CountingEmbedder()
     summary = build_index([corpus], settings, embedder=again)
     assert not summary.up_to_date and summary.changed == 3 and summary.unchanged == 0
-    assert again.embedded == []  # same passages: every vector reused
+    assert again.seen == []  # same passages: every vector reused
     manifest = json.loads((fmt.build_dir(tmp_path / "ix") / fmt.MANIFEST).read_text())
     assert manifest["settings"]["indexer_code"] == "a later indexer"
     assert build_index([corpus], settings, embedder=CountingEmbedder()).up_to_date

@@ -90,5 +90,5 @@ def test_an_old_format_index_is_refused_and_its_rebuild_embeds_nothing(corpus, t
         open_index(tmp_path / "ix", settings)
     again = CountingEmbedder()
     summary = build_index([corpus], settings, embedder=again)
-    assert again.embedded == [] and summary.reused_vectors == first.chunks == summary.chunks
+    assert again.seen == [] and summary.reused_vectors == first.chunks == summary.chunks
     assert len(open_index(tmp_path / "ix", settings).chunks) == first.chunks
