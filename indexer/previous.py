@@ -16,6 +16,7 @@ from quarry.index_tables import TableDamaged, read_records
 from quarry.jsonl import read_jsonl
 
 LEGACY_SCHEMA = 1  # documents.jsonl + chunks.jsonl, sha256: read here only so an upgrade re-embeds nothing
+TABLES_SCHEMA = 2  # the current tables without the heading column: read by the current reader, for reuse only
 
 
 @dataclass
@@ -33,7 +34,11 @@ def load_previous(index: Path, model_id: str) -> PreviousBuild:
     except IndexMissing:
         return PreviousBuild()
     except IndexCorrupt:
-        return _legacy(folder, model_id)
+        try:  # an older build: never up to date (so never kept as it is), its documents are re-chunked
+            manifest = fmt.read_manifest(folder, verify=True, schema=TABLES_SCHEMA)
+            manifest["settings"] = {**manifest["settings"], "indexer_code": None}
+        except IndexCorrupt:
+            return _legacy(folder, model_id)
     try:
         doc_records, chunk_records = read_records(folder)
         return _reuse(manifest, folder, doc_records, chunk_records, model_id)

@@ -8,7 +8,8 @@ Files of a build:
   manifest.json     schema version, model id, settings, documents, counts, file checksums
   documents.*       the documents as tables (quarry/index_tables.py): every DocInfo as JSON columns; each
                     document's record (sections, page marks, content hash) and normalised text by row
-  chunks.*          the chunks as tables: the document row of each chunk (numpy), each chunk's record
+  chunks.*          the chunks as tables: the document row and heading row of each chunk (numpy; each distinct
+                    heading once in chunks.headings), each chunk's record
                     (Chunk fields and embedding-text hash) and verbatim text by row, decoded only when asked for
   vectors.npy       float32 (n_chunks, dim) unit vectors, row i = chunk i
   dense.faiss       FAISS inner-product index over vectors.npy
@@ -31,7 +32,8 @@ from typing import Any
 
 from quarry.errors import IndexCorrupt, IndexMissing
 
-SCHEMA_VERSION = 2  # 2: documents and chunks as memory-mapped tables, xxh3 file hashes (1: JSON lines, sha256)
+SCHEMA_VERSION = 3  # 3: a heading column beside the chunk tables; 2: documents and chunks as memory-mapped tables,
+# xxh3 file hashes; 1: JSON lines, sha256. An older build is refused at open and reused by the build that replaces it.
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
 DENSE = "dense.faiss"
@@ -91,9 +93,10 @@ def build_dir(index: Path) -> Path:
     raise IndexMissing(f"no index at {index}: build one with `quarry index [PATH ...] --index {index}`")
 
 
-def read_manifest(folder: Path, verify: bool = True, every_file: bool = False) -> dict[str, Any]:
+def read_manifest(folder: Path, verify: bool = True, every_file: bool = False, schema: int = SCHEMA_VERSION) -> dict[str, Any]:
     """Load and check a build's manifest and every file's size; with `verify`, the hash of every file but
-    those hashed when read (HASHED_WHEN_READ), or with `every_file` of those too."""
+    those hashed when read (HASHED_WHEN_READ), or with `every_file` of those too. `schema`: the version
+    expected (an older one only where a build is read for reuse)."""
     fix = rebuild_hint(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -101,8 +104,8 @@ def read_manifest(folder: Path, verify: bool = True, every_file: bool = False) -
         raise IndexMissing(f"no index at {folder}: {fix}") from None
     except (OSError, ValueError):
         raise IndexCorrupt(f"index manifest {folder / MANIFEST} is unreadable: {fix}") from None
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        raise IndexCorrupt(f"index at {folder} has schema {manifest.get('schema_version')}, this quarry reads {SCHEMA_VERSION}: {fix}")
+    if manifest.get("schema_version") != schema:
+        raise IndexCorrupt(f"index at {folder} has schema {manifest.get('schema_version')}, this quarry reads {schema}: {fix}")
     for name, meta in manifest.get("files", {}).items():
         path = folder / name
         if not path.is_file():

@@ -37,7 +37,9 @@ DOC_TEXT = "documents.text"  # the normalised text per document
 CHUNK_DOC = "chunks.doc.npy"  # int32 document row of each chunk
 CHUNK_RECORDS = "chunks.records"  # JSON per chunk: Chunk fields but text and doc_id, plus embed_hash
 CHUNK_TEXT = "chunks.text"  # the verbatim text per chunk
-STRING_TABLES = (DOC_INFO, DOC_RECORDS, DOC_TEXT, CHUNK_RECORDS, CHUNK_TEXT)
+CHUNK_HEADING = "chunks.heading.npy"  # int32 row in CHUNK_HEADINGS of each chunk's heading
+CHUNK_HEADINGS = "chunks.headings"  # each distinct heading (a chunk's heading path joined, else its own heading)
+STRING_TABLES = (DOC_INFO, DOC_RECORDS, DOC_TEXT, CHUNK_RECORDS, CHUNK_TEXT, CHUNK_HEADINGS)
 FACETS = ("authority", "year", "doc_type")
 
 
@@ -96,6 +98,16 @@ def write_tables(folder: Path, records: list[dict[str, Any]], chunk_rows: list[d
         np.save(f, np.asarray([doc_row[c["doc_id"]] for c in chunk_rows], dtype=np.int32), allow_pickle=False)
     write_strings(folder, CHUNK_RECORDS, (_json({k: v for k, v in c.items() if k not in ("text", "doc_id")}) for c in chunk_rows))
     write_strings(folder, CHUNK_TEXT, (c["text"] for c in chunk_rows))
+    distinct: dict[str, int] = {}
+    heading_ids = [distinct.setdefault(heading_of(c), len(distinct)) for c in chunk_rows]
+    with (folder / CHUNK_HEADING).open("wb") as f:
+        np.save(f, np.asarray(heading_ids, dtype=np.int32), allow_pickle=False)
+    write_strings(folder, CHUNK_HEADINGS, distinct)
+
+
+def heading_of(chunk: Mapping[str, Any]) -> str:
+    """What the candidate features read as a chunk's heading: its heading path joined, else its own heading."""
+    return " ".join(chunk.get("heading_path") or ()) or chunk.get("heading", "")
 
 
 # Reading -------------------------------------------------------------------------------------------------
@@ -130,11 +142,24 @@ class Strings(Sequence[str]):
             raise TableDamaged(f"row {row} has offsets {start}..{end}")
         return self._blob[start:end].decode("utf-8", "surrogatepass")
 
+    def many(self, rows: Sequence[int]) -> list[str]:
+        """Several rows at once: their offsets read in one numpy step (what a query's candidates cost)."""
+        at = np.asarray(rows, dtype=np.int64)
+        if len(at) and (int(at.min()) < 0 or int(at.max()) >= len(self)):
+            raise IndexError(f"rows outside 0..{len(self) - 1}")
+        starts, ends = self.offsets[at].tolist(), self.offsets[at + 1].tolist()
+        blob = self._blob
+        return [blob[a:b].decode("utf-8", "surrogatepass") if 0 <= a <= b else _bad(a, b) for a, b in zip(starts, ends)]
+
     def check(self) -> None:
         """Every row's offsets in order and every row valid UTF-8 (the full check; reads the whole blob)."""
         if int(self.offsets[0]) != 0 or (len(self.offsets) > 1 and bool(np.any(np.diff(self.offsets) < 0))):
             raise TableDamaged("offsets out of order")
         bytes(self._blob[:]).decode("utf-8", "surrogatepass")
+
+
+def _bad(start: int, end: int) -> str:
+    raise TableDamaged(f"a row has offsets {start}..{end}")
 
 
 class Records(Sequence[dict[str, Any]]):
@@ -165,18 +190,24 @@ class ChunkTable(Sequence[Chunk]):
     """
 
     def __init__(self, doc_rows: np.ndarray, doc_ids: Sequence[str], texts: Sequence[str],
-                 records: Sequence[dict[str, Any]], chunks: Sequence[Chunk] | None = None):
+                 records: Sequence[dict[str, Any]], heading_rows: np.ndarray, headings: Sequence[str],
+                 chunks: Sequence[Chunk] | None = None):
         self.doc_rows = doc_rows  # (n,) int: index into doc_ids
         self.doc_ids = doc_ids  # every document of the index, in table order
         self.texts = texts
         self.records = records
+        self.heading_rows = heading_rows  # (n,) int: index into headings
+        self.headings = headings  # each distinct heading once
         self._chunks = chunks
+        self._heading: dict[int, str] = {}
 
     @classmethod
     def open(cls, folder: Path, doc_ids: Sequence[str]) -> "ChunkTable":
         doc_rows = np.load(folder / CHUNK_DOC, mmap_mode="r", allow_pickle=False)
-        table = cls(doc_rows, doc_ids, Strings(folder, CHUNK_TEXT), Records(Strings(folder, CHUNK_RECORDS)))
-        if not (len(doc_rows) == len(table.texts) == len(table.records)):
+        heading_rows = np.load(folder / CHUNK_HEADING, mmap_mode="r", allow_pickle=False)
+        table = cls(doc_rows, doc_ids, Strings(folder, CHUNK_TEXT), Records(Strings(folder, CHUNK_RECORDS)),
+                    heading_rows, Strings(folder, CHUNK_HEADINGS))
+        if not (len(doc_rows) == len(table.texts) == len(table.records) == len(heading_rows)):
             raise TableDamaged("the chunk tables differ in length")
         return table
 
@@ -185,7 +216,9 @@ class ChunkTable(Sequence[Chunk]):
         doc_ids = sorted({c.doc_id for c in chunks})
         at = {d: i for i, d in enumerate(doc_ids)}
         doc_rows = np.asarray([at[c.doc_id] for c in chunks], dtype=np.int32)
-        return cls(doc_rows, doc_ids, [c.text for c in chunks], [], list(chunks))
+        distinct: dict[str, int] = {}
+        heading_rows = np.asarray([distinct.setdefault(heading_of(c.to_dict()), len(distinct)) for c in chunks], dtype=np.int32)
+        return cls(doc_rows, doc_ids, [c.text for c in chunks], [], heading_rows, list(distinct), list(chunks))
 
     def __len__(self) -> int:
         return len(self.doc_rows)
@@ -205,14 +238,24 @@ class ChunkTable(Sequence[Chunk]):
     def doc_id(self, row: int) -> str:
         return self.doc_ids[int(self.doc_rows[row])]
 
+    def texts_of(self, rows: Sequence[int]) -> list[str]:
+        """The texts of several rows (one offsets read for all of them on disk)."""
+        if isinstance(self.texts, Strings):
+            return self.texts.many(rows)
+        return [self.texts[r] for r in rows]
+
     def heading(self, row: int) -> str:
-        """A chunk's heading path joined (its own heading when it has no path), from its record alone: what
-        the candidate features read of thousands of rows, without building a Chunk for each."""
-        if self._chunks is not None:
-            chunk = self._chunks[row]
-            return " ".join(chunk.heading_path) or chunk.heading
-        record = self.records[row]
-        return " ".join(record.get("heading_path") or ()) or record.get("heading", "")
+        """A chunk's heading path joined (its own heading when it has no path), from the heading column: what
+        the candidate features read of thousands of rows, without decoding a record for each."""
+        return self.headings_of([row])[0]
+
+    def headings_of(self, rows: Sequence[int]) -> list[str]:
+        """The headings of several rows; each distinct heading is decoded once per table."""
+        ids = self.heading_rows[np.asarray(rows, dtype=np.int64)].tolist()
+        done = self._heading
+        for i in set(ids).difference(done):
+            done[i] = self.headings[i]
+        return [done[i] for i in ids]
 
     def record(self, row: int) -> dict[str, Any]:
         """A chunk as chunks.jsonl held it: its fields with the text, doc_id and embed hash."""
@@ -371,8 +414,13 @@ def read_records(folder: Path) -> tuple[Iterator[dict[str, Any]], Iterator[dict[
     """Every document record (with text) and every chunk record (with text, doc_id, embed hash) of a build,
     in index order: what the indexer reuses and Milvus is synced from."""
     docs = DocTable.open(folder)
-    chunks = ChunkTable.open(folder, docs.ids)
-    return (docs.record(i) for i in range(len(docs))), (chunks.record(i) for i in range(len(chunks)))
+    doc_rows = np.load(folder / CHUNK_DOC, mmap_mode="r", allow_pickle=False)
+    texts, records = Strings(folder, CHUNK_TEXT), Records(Strings(folder, CHUNK_RECORDS))
+    if not len(doc_rows) == len(texts) == len(records):
+        raise TableDamaged("the chunk tables differ in length")
+    ids = list(docs.ids)  # the heading column is not read: a schema-2 build (without it) is read here for reuse
+    return ((docs.record(i) for i in range(len(docs))),
+            ({**records[i], "doc_id": ids[int(d)], "text": texts[i]} for i, d in enumerate(doc_rows.tolist())))
 
 
 def document_ids(folder: Path) -> list[str]:
@@ -399,6 +447,10 @@ def check_tables(folder: Path) -> int:
         docs.records[i]["sections"]
         if docs.infos[doc_id].doc_id != doc_id:
             raise TableDamaged(f"document row {i} is not {doc_id}")
-    for i in range(len(chunks)):
-        chunks.records[i]["chunk_id"]
+    chunks.headings.check()  # type: ignore[attr-defined]
+    if len(chunks) and (int(np.min(chunks.heading_rows)) < 0 or int(np.max(chunks.heading_rows)) >= len(chunks.headings)):
+        raise TableDamaged("a chunk names a heading that is not in the index")
+    for i, heading in zip(range(len(chunks)), chunks.headings_of(range(len(chunks)))):
+        if heading != heading_of(chunks.records[i]):
+            raise TableDamaged(f"chunk row {i}: its heading column disagrees with its record")
     return len(chunks)

@@ -174,9 +174,10 @@ class Searcher:
         return self._featurize(query, interp, lexical, dense, preferred, lexical_pref, dense_pref)
 
     def featurize(self, query: str, lexical: Ranked, dense: Ranked,
-                  filters: Mapping[str, list[str] | str] | None = None) -> Candidates:
-        """Candidates and features of two given lists (what learned fusion adds to retrieval: `quarry bench` times it)."""
-        interp = self.interpret(query)
+                  filters: Mapping[str, list[str] | str] | None = None, interp: Interpretation | None = None) -> Candidates:
+        """Candidates and features of two given lists (what learned fusion adds to retrieval: `quarry bench` times
+        it, given the query's interpretation, which every mode makes)."""
+        interp = interp or self.interpret(query)
         return self._featurize(query, interp, lexical, dense, self.preferred(interp, self.allowed(filters)))
 
     def query_terms(self, query: str, interp: Interpretation) -> feats.QueryTerms:
@@ -204,11 +205,11 @@ class Searcher:
         return fusion.top(dict(zip(cands.rows, scores.tolist())), k)
 
     # The view of a passage that search.features reads (by chunk row).
-    def text(self, row: int) -> str:
-        return self.index.chunks.text(row)
+    def texts_of(self, rows: Sequence[int]) -> list[str]:
+        return self.index.chunks.texts_of(rows)
 
-    def heading(self, row: int) -> str:
-        return self.index.chunks.heading(row)
+    def headings_of(self, rows: Sequence[int]) -> list[str]:
+        return self.index.chunks.headings_of(rows)
 
     def doc_id(self, row: int) -> str:
         return self.index.chunks.doc_id(row)

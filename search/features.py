@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
@@ -60,11 +61,11 @@ _QUOTED = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]{3,})[\"\u201c\u201d]")
 
 
 class CandidateView(Protocol):
-    """What the features read of the index, by chunk row."""
+    """What the features read of the index, by chunk row (texts and headings of a query's candidates at once)."""
 
-    def text(self, row: int) -> str: ...
+    def texts_of(self, rows: Sequence[int]) -> list[str]: ...
 
-    def heading(self, row: int) -> str: ...
+    def headings_of(self, rows: Sequence[int]) -> list[str]: ...
 
     def doc_id(self, row: int) -> str: ...
 
@@ -165,48 +166,67 @@ def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
     return rows, x
 
 
-def lowered(rows: Sequence[int], view: CandidateView) -> list[str]:
+class Haystack:
+    """Candidates' texts in lower case, joined once, so "which texts hold this string" is one C-level search per
+    text that holds it (a Python test per string and text cost ~2 ms a query at 200 candidates)."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.texts = list(texts)
+        self.joined = "\x00".join(self.texts)
+        self.starts = list(accumulate((len(t) + 1 for t in self.texts[:-1]), initial=0))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def holders(self, needle: str) -> list[int]:
+        """The texts (by position) that contain `needle`, each once, in order."""
+        out: list[int] = []
+        joined, starts, last = self.joined, self.starts, len(self.texts) - 1
+        at = joined.find(needle)
+        while at != -1:
+            i = bisect.bisect_right(starts, at) - 1
+            out.append(i)
+            if i >= last:
+                break
+            at = joined.find(needle, starts[i + 1])
+        return out
+
+
+def lowered(rows: Sequence[int], view: CandidateView) -> Haystack:
     """The candidates' texts in lower case: what `row_features` and `verbatim` read (made once for both)."""
-    return [view.text(r).lower() for r in rows]
+    return Haystack([t.lower() for t in view.texts_of(rows)])
 
 
 def row_features(q: QueryTerms, rows: Sequence[int], view: CandidateView,
-                 contains: Callable[[str, Sequence[int]], np.ndarray], texts: Sequence[str] | None = None) -> np.ndarray:
+                 contains: Callable[[str, Sequence[int]], np.ndarray], texts: Haystack | None = None) -> np.ndarray:
     """The ROW_FEATURES columns of candidate rows (len(rows), 4): how each passage meets the query,
     whichever list found it. `texts`: the rows' `lowered` texts, when already made."""
     out = np.zeros((len(rows), len(ROW_FEATURES)), dtype=np.float32)
     if not len(rows):
         return out
     total = sum(q.idf) or 1.0
+    at = np.asarray(rows, dtype=np.int64)
     coverage = np.zeros(len(rows), dtype=np.float32)
     for term, weight in zip(q.terms, q.idf):
-        coverage += weight * contains(term, rows)
+        coverage += weight * contains(term, at)
     out[:, 0] = coverage / total
     texts = lowered(rows, view) if texts is None else texts
     if q.bigrams:
         out[:, 1] = pairs_found(q.bigrams, texts) / len(q.bigrams)
     if q.terms:
         term_set = set(q.terms)
-        out[:, 2] = [len(term_set & heading_terms(view.heading(r))) / len(term_set) for r in rows]
-    out[:, 3] = [math.log1p(len(t)) / 8.0 for t in texts]
+        out[:, 2] = [len(term_set & heading_terms(h)) / len(term_set) for h in view.headings_of(rows)]
+    out[:, 3] = [math.log1p(len(t)) / 8.0 for t in texts.texts]
     return out
 
 
-def pairs_found(pairs: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-    """How many of `pairs` each text contains: one C-level search per pair over all texts joined, jumping
-    to the next text after a find (a Python test per pair and text cost 2 ms a query at 130 candidates)."""
-    joined = "\x00".join(texts)
-    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).tolist()
-    found = np.zeros(len(texts), dtype=np.float32)
+def pairs_found(pairs: Sequence[str], texts: Haystack) -> np.ndarray:
+    """How many of `pairs` each text contains (each pair counted once per text)."""
+    found = [0] * len(texts)
     for pair in pairs:
-        at = joined.find(pair)
-        while at != -1:
-            i = bisect.bisect_right(starts, at) - 1
+        for i in texts.holders(pair):
             found[i] += 1
-            if i + 1 >= len(starts):
-                break
-            at = joined.find(pair, starts[i + 1])
-    return found
+    return np.asarray(found, dtype=np.float32)
 
 
 def with_interactions(x: np.ndarray) -> np.ndarray:
@@ -225,16 +245,16 @@ def with_interactions(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x, extra.astype(x.dtype)], axis=1)
 
 
-def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView, texts: Sequence[str] | None = None) -> np.ndarray:
+def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView, texts: Haystack | None = None) -> np.ndarray:
     """1 for each candidate that holds a quoted phrase (or the whole long query) word for word, else 0.
     `texts`: the rows' `lowered` texts, when already made."""
     out = np.zeros(len(rows), dtype=np.float32)
     if not q.phrases:
         return out
+    texts = lowered(rows, view) if texts is None else texts
     # a cheap test first: the phrases' three longest words must all be in the passage
     needles = {w for p in q.phrases for w in sorted(p.split(), key=len)[-3:]}
-    for i, row in enumerate(rows):
-        text = view.text(row).lower() if texts is None else texts[i]
+    for i, text in enumerate(texts.texts):
         if all(w in text for w in needles):
             flat = words(text)
             out[i] = float(all(p in flat for p in q.phrases))

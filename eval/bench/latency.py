@@ -47,15 +47,17 @@ def time_each(run: Callable[[str], object], queries: Sequence[str], warmup: int 
 
 def fusion_costs(searcher, queries: Sequence[str]) -> dict[str, list[float]]:
     """Milliseconds the fusion step alone takes per query on the same two candidate lists: learned fusion
-    (features + the ranker) and RRF. Retrieval and the query embedding are not timed."""
+    (features + the ranker) and RRF. Retrieval, the query embedding and the query's interpretation (which
+    every mode makes, for filters and named documents) are not timed."""
     from search.ranker import load_ranker
 
     ranker = load_ranker(searcher.settings.fusion_model)
     out: dict[str, list[float]] = {"learned": [], "rrf": []}
     for q in queries:
         lists = searcher.candidates(q)
+        interp = searcher.interpret(q)
         t = time.perf_counter()
-        cands = searcher.featurize(q, lists.lexical, lists.dense)
+        cands = searcher.featurize(q, lists.lexical, lists.dense, interp=interp)
         fusion.top(dict(zip(cands.rows, ranker.score(cands.features).tolist())), 10)
         out["learned"].append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()

@@ -86,9 +86,34 @@ def test_an_old_format_index_is_refused_and_its_rebuild_embeds_nothing(corpus, t
     settings = Settings(index=str(tmp_path / "ix"), model="hash")
     first = build_index([corpus], settings, embedder=CountingEmbedder())
     _as_schema_1(fmt.build_dir(tmp_path / "ix"))
-    with pytest.raises(IndexCorrupt, match=r"has schema 1, this quarry reads 2: rebuild it with `quarry index --index .*ix`"):
+    with pytest.raises(IndexCorrupt, match=r"has schema 1, this quarry reads 3: rebuild it with `quarry index --index .*ix`"):
         open_index(tmp_path / "ix", settings)
     again = CountingEmbedder()
     summary = build_index([corpus], settings, embedder=again)
     assert again.seen == [] and summary.reused_vectors == first.chunks == summary.chunks
     assert len(open_index(tmp_path / "ix", settings).chunks) == first.chunks
+
+
+def _as_schema_2(folder):
+    """Rewrite a build as schema 2 wrote it: the same tables without the heading column."""
+    for name in (tables.CHUNK_HEADING, *tables.table_files(tables.CHUNK_HEADINGS)):
+        (folder / name).unlink()
+    manifest = json.loads((folder / fmt.MANIFEST).read_text(encoding="utf-8"))
+    manifest["schema_version"] = 2
+    manifest["files"] = {n: m for n, m in manifest["files"].items() if (folder / n).exists()}
+    (folder / fmt.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_a_schema_2_index_is_refused_and_its_rebuild_embeds_nothing(corpus, tmp_path):  # noqa: F811
+    settings = Settings(index=str(tmp_path / "ix"), model="hash")
+    first = build_index([corpus], settings, embedder=CountingEmbedder())
+    before = open_index(tmp_path / "ix", settings)
+    headings = [before.index.chunks.heading(r) for r in range(first.chunks)]
+    _as_schema_2(fmt.build_dir(tmp_path / "ix"))
+    with pytest.raises(IndexCorrupt, match=r"has schema 2, this quarry reads 3: rebuild it"):
+        open_index(tmp_path / "ix", settings)
+    again = CountingEmbedder()
+    summary = build_index([corpus], settings, embedder=again)  # not "up to date": the old build is replaced
+    assert again.seen == [] and summary.reused_vectors == first.chunks == summary.chunks
+    after = open_index(tmp_path / "ix", settings)
+    assert [after.index.chunks.heading(r) for r in range(first.chunks)] == headings

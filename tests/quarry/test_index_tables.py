@@ -115,3 +115,29 @@ def test_a_document_info_is_decoded_only_when_asked_for(folder):
     infos = tables.DocTable.open(folder).infos
     assert len(infos._done) == 0 and list(infos) == ["b-doc", "a-doc", "c-doc"] and "a-doc" in infos
     assert infos["a-doc"].title == "A" and set(infos._done) == {"a-doc"}
+
+
+def test_rows_read_together_equal_rows_read_one_by_one(folder):
+    chunks = tables.ChunkTable.open(folder, tables.DocTable.open(folder).ids)
+    assert chunks.texts_of([2, 0, 2]) == [chunks.text(2), chunks.text(0), chunks.text(2)] == ["Only text.", "Café — first.", "Only text."]
+    assert chunks.headings_of([1, 0, 2, 1]) == ["Own heading", "1. Intro", "", "Own heading"]
+    assert chunks.texts_of([]) == [] and chunks.headings_of([]) == []
+    with pytest.raises(IndexError):
+        chunks.texts_of([3])
+
+
+def test_each_distinct_heading_is_stored_once(folder):
+    assert np.load(folder / tables.CHUNK_HEADING).tolist() == [0, 1, 2]
+    tables.write_tables(folder, RECORDS, [CHUNKS[0], CHUNKS[0], CHUNKS[2]])
+    assert np.load(folder / tables.CHUNK_HEADING).tolist() == [0, 0, 1]
+    assert list(tables.Strings(folder, tables.CHUNK_HEADINGS)) == ["1. Intro", ""]
+
+
+def test_a_heading_column_that_disagrees_with_the_records_fails_the_full_check(folder):
+    np.save(folder / tables.CHUNK_HEADING, np.asarray([1, 0, 2], dtype=np.int32), allow_pickle=False)
+    tables.ChunkTable.open(folder, tables.DocTable.open(folder).ids)  # opening reads no row
+    with pytest.raises(tables.TableDamaged, match="chunk row 0: its heading column disagrees"):
+        tables.check_tables(folder)
+    np.save(folder / tables.CHUNK_HEADING, np.asarray([0, 1, 9], dtype=np.int32), allow_pickle=False)
+    with pytest.raises(tables.TableDamaged, match="names a heading that is not in the index"):
+        tables.check_tables(folder)

@@ -18,11 +18,11 @@ TEXTS = {
 
 
 class View:
-    def text(self, row):
-        return TEXTS[row]
+    def texts_of(self, rows):
+        return [TEXTS[r] for r in rows]
 
-    def heading(self, row):
-        return "Fostering" if row == 1 else "Adoption"
+    def headings_of(self, rows):
+        return ["Fostering" if r == 1 else "Adoption" for r in rows]
 
     def doc_id(self, row):
         return "cardiff" if row == 1 else "other"
@@ -97,3 +97,15 @@ def test_a_damaged_ranker_file_is_one_clear_error(tmp_path):
         load_ranker(str(bad))
     with pytest.raises(QuarryError, match="does not exist"):
         load_ranker(str(tmp_path / "missing.json"))
+
+
+def test_holders_name_each_text_once_and_never_across_a_boundary():
+    from search.features import Haystack, pairs_found
+
+    hay = Haystack(["of the care of the", "the", "care of", "thematic of thematic"])
+    assert hay.holders("of the") == [0, 3]  # text 0 twice, counted once; "of thematic" holds "of the" too
+    assert hay.holders("the care") == [0]
+    assert hay.holders("of the care") == [0] and hay.holders("care of the") == [0]  # "care of" + "the" (texts 2, 3) is not one text
+    assert hay.holders("zebra") == [] and Haystack([]).holders("x") == []
+    # overlapping pairs are each found: "of the", "the care" and "care of" all stand in text 0
+    assert pairs_found(("of the", "the care", "care of"), hay).tolist() == [3.0, 0.0, 1.0, 1.0]
