@@ -118,7 +118,8 @@ class Strings(Sequence[str]):
 
     def __init__(self, folder: Path, name: str):
         blob, offsets_name = table_files(name)
-        self.offsets = np.load(folder / offsets_name, mmap_mode="r", allow_pickle=False)
+        # np.asarray: a plain array over the same memory map (numpy.memmap's own indexing costs ~3 us a row)
+        self.offsets = np.asarray(np.load(folder / offsets_name, mmap_mode="r", allow_pickle=False))
         if self.offsets.ndim != 1 or len(self.offsets) < 1:
             raise TableDamaged(f"{offsets_name} is not a list of offsets")
         size = (folder / blob).stat().st_size
@@ -192,11 +193,11 @@ class ChunkTable(Sequence[Chunk]):
     def __init__(self, doc_rows: np.ndarray, doc_ids: Sequence[str], texts: Sequence[str],
                  records: Sequence[dict[str, Any]], heading_rows: np.ndarray, headings: Sequence[str],
                  chunks: Sequence[Chunk] | None = None):
-        self.doc_rows = doc_rows  # (n,) int: index into doc_ids
+        self.doc_rows = np.asarray(doc_rows)  # (n,) int: index into doc_ids (a memory map, read as a plain array)
         self.doc_ids = doc_ids  # every document of the index, in table order
         self.texts = texts
         self.records = records
-        self.heading_rows = heading_rows  # (n,) int: index into headings
+        self.heading_rows = np.asarray(heading_rows)  # (n,) int: index into headings
         self.headings = headings  # each distinct heading once
         self._chunks = chunks
         self._heading: dict[int, str] = {}

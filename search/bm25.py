@@ -10,14 +10,11 @@ from search.index import LoadedIndex, TermMatrix
 
 def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None, positive_only: bool) -> list[tuple[int, float]]:
     """Indices and scores of the k highest entries (optionally only allowed / positive ones)."""
-    candidates = np.arange(len(scores))
-    if allowed is not None:
-        candidates = candidates[allowed]
-    values = scores[candidates]
     if positive_only:
-        keep = values > 0
-        candidates, values = candidates[keep], values[keep]
-    return best(candidates, values, k)
+        candidates = np.flatnonzero(scores > 0 if allowed is None else (scores > 0) & allowed)
+    else:
+        candidates = np.arange(len(scores)) if allowed is None else np.flatnonzero(allowed)
+    return best(candidates, scores[candidates], k)
 
 
 def best(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -181,4 +181,4 @@ class Interpreter:
         if len(rows) == len(self._ids):
             return frozenset(), 0
         weakest = int(fields[rows].min())  # the weakest of the tied matches decides
-        return frozenset(self._ids[r] for r in rows), weakest
+        return frozenset(map(self._ids.__getitem__, rows.tolist())), weakest
