@@ -120,11 +120,13 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
     missing += [m for m in spec.months if m not in have_months]
     have_numbers = numbers_in(context)
     missing += [n for n in spec.numbers if n not in have_numbers]
-    if spec.names:
-        have_terms = set(terms(context)) | set(doc_terms)
-        for name in spec.names:
-            if known_terms is not None and name not in known_terms:
-                missing.append(spec.word(name))  # never seen anywhere in the index
-            elif name in authority_terms and name not in have_terms:
+    have_terms: set[str] | None = None  # the context's terms, made only when a council's name is to be looked up
+    for name in spec.names:
+        if known_terms is not None and name not in known_terms:
+            missing.append(spec.word(name))  # never seen anywhere in the index
+        elif name in authority_terms:
+            if have_terms is None:
+                have_terms = set(terms(context)) | set(doc_terms)
+            if name not in have_terms:
                 missing.append(spec.word(name))  # another council's evidence
     return missing

@@ -77,6 +77,9 @@ def fp16_top(index: Any, vectors: np.ndarray, q: np.ndarray, k: int) -> Ranked:
     total = index.ntotal
     bound = FP16_BOUND * MAX_NORM * float(np.linalg.norm(q))
     depth = min(total, max(RESCORE_DEPTH * k, 256))
+    if depth * 4 >= total:  # most rows wanted (a comparison ranks them all): one sequential exact pass is
+        # cheaper than the scan plus gathering a quarter or more of the rows from the memory map at random
+        return best(np.arange(total), exact_scores(vectors, None, q), k)
     while True:
         with one_thread():
             approx, ids = index.search(q.reshape(1, -1), depth)

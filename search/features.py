@@ -253,11 +253,13 @@ def verbatim(q: QueryTerms, rows: Sequence[int], view: CandidateView, texts: Hay
         return out
     texts = lowered(rows, view) if texts is None else texts
     # a cheap test first: the phrases' three longest words must all be in the passage
-    needles = {w for p in q.phrases for w in sorted(p.split(), key=len)[-3:]}
-    for i, text in enumerate(texts.texts):
-        if all(w in text for w in needles):
-            flat = words(text)
-            out[i] = float(all(p in flat for p in q.phrases))
+    needles = sorted({w for p in q.phrases for w in sorted(p.split(), key=len)[-3:]}, key=len, reverse=True)
+    maybe = list(range(len(texts)))
+    for w in needles:
+        maybe = [i for i in maybe if w in texts.texts[i]]
+    for i in maybe:
+        flat = words(texts.texts[i])
+        out[i] = float(all(p in flat for p in q.phrases))
     return out
 
 

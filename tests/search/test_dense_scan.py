@@ -51,7 +51,7 @@ def test_best_breaks_ties_by_row_even_at_the_kth_place():
     assert top_k(np.array([0.5, 0.0, 0.5, 0.9]), 2, np.array([True, True, True, False]), positive_only=True) == [(0, 0.5), (2, 0.5)]
 
 
-@pytest.mark.parametrize("k", [1, 10, 100])
+@pytest.mark.parametrize("k", [1, 10, 100, 1000, 4000])  # 1000 and 4000 of 4000 rows: one exact pass, no scan
 def test_fp16_scan_gives_the_exact_top_k_rows_and_scores(k):
     rng = np.random.default_rng(k)
     centres = unit(rng, 8)
