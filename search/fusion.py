@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from typing import Hashable, Mapping, Sequence
 
 
@@ -44,4 +45,8 @@ def weighted(dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float],
 
 def top(fused: Mapping[Hashable, float], k: int) -> list[tuple[Hashable, float]]:
     """The k best (id, score) pairs, ties broken by id for a stable order."""
-    return sorted(fused.items(), key=lambda kv: (-kv[1], str(kv[0])))[:k]
+    items = fused.items()
+    if 0 < k < len(fused) // 2:  # only ids scoring at least the k-th best score are sorted (ties there all kept)
+        kth = heapq.nlargest(k, fused.values())[-1]
+        items = [kv for kv in items if kv[1] >= kth]
+    return sorted(items, key=lambda kv: (-kv[1], str(kv[0])))[:k]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ class LinearRanker:
         """Scores of one query's candidates, from feature rows in search.features.FEATURES order."""
         return ((with_interactions(x)[:, self._columns] - self.mean) / self.scale) @ self.weights
 
-    @property
+    @cached_property
     def _columns(self) -> list[int]:
         return [ALL_FEATURES.index(f) for f in self.features]
 

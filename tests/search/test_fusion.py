@@ -28,6 +28,10 @@ def test_min_max_and_weighted_fusion():
 
 def test_top_breaks_ties_by_id():
     assert top({"b": 1.0, "a": 1.0, "c": 2.0}, 3) == [("c", 2.0), ("a", 1.0), ("b", 1.0)]
+    # ties at the k-th place among many ids: the smallest ids (as text) win, as a full sort would give
+    many = {i: float(i % 7) for i in range(200)}
+    assert top(many, 5) == sorted(many.items(), key=lambda kv: (-kv[1], str(kv[0])))[:5]
+    assert [r for r, _ in top(many, 3)] == [104, 111, 118] and top(many, 0) == []
 
 
 def test_weighted_rrf_scales_each_list():
