@@ -239,6 +239,11 @@ class ChunkTable(Sequence[Chunk]):
     def doc_id(self, row: int) -> str:
         return self.doc_ids[int(self.doc_rows[row])]
 
+    def doc_ids_of(self, rows: Sequence[int]) -> list[str]:
+        """The document ids of several rows."""
+        ids = self.doc_ids
+        return [ids[i] for i in self.doc_rows[np.asarray(rows, dtype=np.int64)].tolist()]
+
     def texts_of(self, rows: Sequence[int]) -> list[str]:
         """The texts of several rows (one offsets read for all of them on disk)."""
         if isinstance(self.texts, Strings):

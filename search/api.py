@@ -211,8 +211,8 @@ class Searcher:
     def headings_of(self, rows: Sequence[int]) -> list[str]:
         return self.index.chunks.headings_of(rows)
 
-    def doc_id(self, row: int) -> str:
-        return self.index.chunks.doc_id(row)
+    def doc_ids_of(self, rows: Sequence[int]) -> list[str]:
+        return self.index.chunks.doc_ids_of(rows)
 
     def _df_of(self, term: str) -> int:
         return self.document_frequency.get(term, 0)

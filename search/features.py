@@ -67,7 +67,7 @@ class CandidateView(Protocol):
 
     def headings_of(self, rows: Sequence[int]) -> list[str]: ...
 
-    def doc_id(self, row: int) -> str: ...
+    def doc_ids_of(self, rows: Sequence[int]) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def features(q: QueryTerms, lexical: Ranked, dense: Ranked, view: CandidateView,
 
     x[:, [col[name] for name in ROW_FEATURES]] = rowwise(rows) if rowwise else row_features(q, rows, view, contains)
     if preferred:
-        x[:, col["preferred"]] = [preference * (view.doc_id(r) in preferred) for r in rows]
+        x[:, col["preferred"]] = [preference * (d in preferred) for d in view.doc_ids_of(rows)]
     x[:, col["long_x_bm25"]] = q.length * x[:, col["bm25_norm"]]
     x[:, col["long_x_dense"]] = q.length * x[:, col["dense_norm"]]
     x[:, col["long_x_bigrams"]] = q.length * x[:, col["bigrams"]]

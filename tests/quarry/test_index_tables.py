@@ -121,7 +121,8 @@ def test_rows_read_together_equal_rows_read_one_by_one(folder):
     chunks = tables.ChunkTable.open(folder, tables.DocTable.open(folder).ids)
     assert chunks.texts_of([2, 0, 2]) == [chunks.text(2), chunks.text(0), chunks.text(2)] == ["Only text.", "Café — first.", "Only text."]
     assert chunks.headings_of([1, 0, 2, 1]) == ["Own heading", "1. Intro", "", "Own heading"]
-    assert chunks.texts_of([]) == [] and chunks.headings_of([]) == []
+    assert chunks.doc_ids_of([2, 0]) == ["c-doc", "b-doc"]
+    assert chunks.texts_of([]) == [] and chunks.headings_of([]) == [] and chunks.doc_ids_of([]) == []
     with pytest.raises(IndexError):
         chunks.texts_of([3])
 

@@ -24,8 +24,8 @@ class View:
     def headings_of(self, rows):
         return ["Fostering" if r == 1 else "Adoption" for r in rows]
 
-    def doc_id(self, row):
-        return "cardiff" if row == 1 else "other"
+    def doc_ids_of(self, rows):
+        return ["cardiff" if r == 1 else "other" for r in rows]
 
 
 def contains(term, rows):
