@@ -21,13 +21,13 @@ documents do not match its specifics, or when their passages do not mention the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from quarry.records import DocInfo, Hit
-from search.answer_candidates import Candidate, candidates_from, collapse, term_set
+from search.answer_candidates import Candidate, candidates_from, collapse, depends_on_context, passage_sentences, term_set
 from search.answer_scoring import analyse, focus, unasked_boilerplate
 from search.answer_choice import specifics_context
 from search.answer_topic import Coverage, topic_coverage
@@ -43,6 +43,8 @@ W_CENTRAL = 1.0  # weights of the sentence score; round values chosen on the cal
 W_TOPIC = 1.0
 MARGIN = 0.35  # a sentence is quoted only when it scores within this of the best one (calibration split)
 MAX_SECTION_SENTENCES = 60  # sentences of a section embedded (latency bound; the largest seed section has ~55)
+MAX_SECTIONS = 1  # sections of the best-ranked passages kept (on the calibration split, scoring the first three
+# by their sentences' cosine to the topic and the passage rank chose worse than the best passage's own: 0.49 vs 0.56 recall)
 MISSING_SHARE = 0.3  # as search/answer.py: abstain when the passages miss this share of the key terms
 SKIPPED_KINDS = frozenset({"contents", "closing"})  # sections that are no document's finding
 
@@ -201,49 +203,61 @@ def summarise(searcher: "Searcher", question: str, request: SummaryRequest, k: i
     info["documents"] = sorted({h.chunk.doc_id for h in hits}) if not docs else sorted(docs)
     if not hits:
         return Summary([], reason="no passage of the named document matches" + (" the filters" if filters else ""), interpreted=info)
-    q = analyse(f"What did {request.source} say about {request.topic}?", searcher)  # "Summarise" is no key term
+    q = analyse(question, searcher)  # specifics (periods, names) of the whole question
     info["specifics"] = q.spec.to_dict()
-    if checks:
-        coverage = topic_coverage(q.keys, hits, searcher)
+    if checks:  # the topic's key terms only: "Summarise" or "the conclusion of the report" are no topic
+        coverage = topic_coverage(analyse(f"What did they say about {request.topic}?", searcher).keys, hits, searcher)
         if coverage.missing and coverage.missing_share >= MISSING_SHARE:
             return Summary(hits, reason="", coverage=coverage, interpreted=info)
-    section, why = _best_section(searcher, q, hits, checks)
-    if section is None:
+    sections, why = _sections(searcher, q, hits, checks, strict_names=not docs)
+    if not sections:
         return Summary(hits, reason=why, interpreted=info)
-    doc_id, start, end, heading = section
-    info.update(document=doc_id, section=heading, documents=[doc_id])
+    doc_id, start, end, heading = sections[0]
     cands = _section_candidates(searcher, q, hits, doc_id, start, end)
     if not cands:
         return Summary(hits, reason="the section has no quotable sentence", interpreted=info)
     vectors = searcher.embed([topic_query] + [_embedded(c) for c in cands])
-    scores = sentence_scores(vectors[1:], vectors[0])
+    topic, v = vectors[0], vectors[1:]
+    info.update(document=doc_id, section=heading, documents=[doc_id])
+    scores = sentence_scores(v, topic)
     keep = pick([(c.start, c.end) for c in cands], scores.tolist(), most)
     for i, c in enumerate(cands):
-        c.score, c.cosine = float(scores[i]), float(vectors[1 + i] @ vectors[0])
+        c.score, c.cosine, c.vector = float(scores[i]), float(v[i] @ topic), v[i]
     info["summary_score"] = round(float(scores.max()), 4)
     return Summary(hits, [cands[i] for i in keep], interpreted=info)
 
 
-def _best_section(searcher: "Searcher", q, hits: Sequence[Hit], checks: bool) -> tuple[tuple[str, int, int, str] | None, str]:
-    """(doc id, start, end, heading) of the best-ranked passage's section that honours the question's
-    specifics (periods, names: search/constraints.py), or None and what no section honoured."""
+def _sections(searcher: "Searcher", q, hits: Sequence[Hit], checks: bool,
+              strict_names: bool) -> tuple[list[tuple[str, int, int, str]], str]:
+    """(doc id, start, end, heading) of the first MAX_SECTIONS sections holding the best-ranked passages
+    that honour the question's specifics (periods, names: search/constraints.py), or [] and what none
+    honoured. `strict_names` (no document named): each name of the question must be in the document."""
     authority_terms, known = specifics_context(searcher)
-    failures = []
+    failures: list[str] = []
+    out: list[tuple[str, int, int, str]] = []
     for hit in hits:
         doc = searcher.index.docs[hit.chunk.doc_id]
         section = next((s for s in doc.sections if s["char_start"] <= hit.chunk.char_start < s["char_end"]), None)
         if section is None or section.get("kind") in SKIPPED_KINDS:
             continue
+        key = (hit.chunk.doc_id, section["char_start"], section["char_end"])
+        if any(key == x[:3] for x in out):
+            continue
         text = doc.text[section["char_start"]:section["char_end"]]
         heading = " > ".join(section.get("heading_path") or []) or section.get("title") or ""
         if checks and not q.personal:
-            doc_terms = term_set(" ".join(x for x in (hit.doc.title, hit.doc.authority or "") if x))
+            doc_terms = term_set(" ".join(x for x in (hit.doc.title, hit.doc.authority or "", hit.doc.publisher or "") if x))
             missing = unmet(q.spec, f"{heading}\n{text}", hit.doc.years, known, authority_terms, doc_terms)
+            if strict_names:
+                in_doc = doc_terms | term_set(doc.text)
+                missing += [q.spec.word(n) for n in q.spec.names if n not in in_doc and q.spec.word(n) not in missing]
             if missing:
                 failures.append(", ".join(missing))
                 continue
-        return (hit.chunk.doc_id, section["char_start"], section["char_end"], heading), ""
-    return None, "the named documents do not match " + (failures[0] if failures else "the question")
+        out.append((*key, heading))
+        if len(out) >= MAX_SECTIONS:
+            break
+    return out, "" if out else "the named documents do not match " + (failures[0] if failures else "the question")
 
 
 def _section_candidates(searcher: "Searcher", q, hits: Sequence[Hit], doc_id: str, start: int, end: int) -> list[Candidate]:
@@ -255,10 +269,27 @@ def _section_candidates(searcher: "Searcher", q, hits: Sequence[Hit], doc_id: st
     rest = [searcher.chunks[int(r)] for r in searcher.chunks.rows_of(doc_id)]
     rest = sorted((c for c in rest if c.chunk_id not in have and c.char_start < end and start < c.char_end), key=lambda c: c.char_start)
     section_hits = retrieved + [Hit(c, info, 0.0, len(hits) + i) for i, c in enumerate(rest, start=1)]
-    out = [c for c in candidates_from(section_hits, searcher.source_text)
-           if start <= c.start and c.end <= end and not unasked_boilerplate(q, c.quote)]
-    out = out[:MAX_SECTION_SENTENCES]
-    return sorted(out, key=lambda c: c.start)
+    out, seen = [], set()
+    for c in candidates_from(section_hits, searcher.source_text):
+        c = _first_sentence(c)
+        if c is None or (c.start, c.end) in seen or not (start <= c.start and c.end <= end) or unasked_boilerplate(q, c.quote):
+            continue
+        seen.add((c.start, c.end))
+        out.append(c)
+    return sorted(out[:MAX_SECTION_SENTENCES], key=lambda c: c.start)
+
+
+def _first_sentence(c: Candidate) -> Candidate | None:
+    """A summary quotes sentences that stand alone: a candidate quoted with its antecedent or continuation
+    (search/answer_candidates.py) is cut to its first sentence, and dropped when that one leans back."""
+    spans = passage_sentences(c.quote)
+    if not spans:
+        return None
+    a, b = spans[0]
+    first = c.quote[a:b]
+    if depends_on_context(first):
+        return None
+    return replace(c, start=c.start + a, end=c.start + b, quote=first)
 
 
 def _embedded(c: Candidate) -> str:
