@@ -84,8 +84,9 @@ def _quality(r: AnswerResult) -> list[str]:
                    f"judged context-dependent or boilerplate; abstains on answerable {_fmt(summary.get('abstain_answerable'))}, "
                    f"on unanswerable {_fmt(summary.get('abstain_unanswerable'))}.")
     if "flagged_sentences" in m:
-        out.append(f"Quotes: factoid answers quote a median of {m.get('factoid_sentences_p50')} sentence(s); "
-                   f"{m['flagged_sentences']} quoted sentence(s) judged context-dependent or boilerplate.")
+        factoids = (f"factoid answers quote a median of {m['factoid_sentences_p50']} sentence(s)"
+                    if m.get("factoid_sentences_p50") is not None else "no factoid questions")
+        out.append(f"Quotes: {factoids}; {m['flagged_sentences']} quoted sentence(s) judged context-dependent or boilerplate.")
     return out
 
 
