@@ -457,6 +457,8 @@ def check_tables(folder: Path) -> int:
     if len(chunks) and (int(np.min(chunks.heading_rows)) < 0 or int(np.max(chunks.heading_rows)) >= len(chunks.headings)):
         raise TableDamaged("a chunk names a heading that is not in the index")
     for i, heading in zip(range(len(chunks)), chunks.headings_of(range(len(chunks)))):
-        if heading != heading_of(chunks.records[i]):
+        record = chunks.records[i]
+        record["chunk_id"]
+        if heading != heading_of(record):
             raise TableDamaged(f"chunk row {i}: its heading column disagrees with its record")
     return len(chunks)
