@@ -7,7 +7,9 @@ Column t of the matrix holds, for every chunk containing term t, idf(t) * tf*(k1
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
+from typing import Iterable
 
 import numpy as np
 
@@ -28,23 +30,24 @@ def idf_table(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
     return np.where(idf < 0, floor, idf)
 
 
-def build_matrix(docs_terms: list[list[str]], k1: float, b: float) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """(vocab, data, indices, indptr): CSC arrays, column j = term vocab[j], row = chunk."""
+def build_matrix(docs_terms: Iterable[list[str]], k1: float, b: float) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(vocab, data, indices, indptr): CSC arrays, column j = term vocab[j], row = chunk.
+
+    `docs_terms` is read once, as it comes: each chunk's (row, term, count) go into C arrays of 4 bytes
+    each, so a million chunks hold ~0.5 GB here rather than every chunk's term list and Python ints."""
     vocab_index: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    tfs: list[int] = []
-    lengths = np.array([len(t) for t in docs_terms], dtype=np.float64)
+    rows, cols, tfs, lengths = array("i"), array("i"), array("i"), array("d")
     for row, terms in enumerate(docs_terms):
+        lengths.append(len(terms))
         for term, tf in Counter(terms).items():
-            col = vocab_index.setdefault(term, len(vocab_index))
             rows.append(row)
-            cols.append(col)
+            cols.append(vocab_index.setdefault(term, len(vocab_index)))
             tfs.append(tf)
-    n_docs = len(docs_terms)
+    n_docs = len(lengths)
     vocab = sorted(vocab_index, key=vocab_index.get)
     if not rows:
         return vocab, np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(len(vocab) + 1, np.int64)
+    lengths = np.asarray(lengths, dtype=np.float64)
     rows_a = np.asarray(rows, dtype=np.int32)
     cols_a = np.asarray(cols, dtype=np.int64)
     tf_a = np.asarray(tfs, dtype=np.float64)

@@ -50,8 +50,8 @@ def write_build(index: Path, settings: Settings, model_id: str, indexer_code: st
 
     t_bm25 = time.perf_counter()
     fields = {
-        "text": lexical.build_matrix([terms(t) for t in bm25_texts(chunk_rows)], settings.bm25_k1, settings.bm25_b),
-        "meta": lexical.build_matrix([terms(meta_text(info_by_id[r["doc_id"]])) for r in chunk_rows], settings.bm25_k1, settings.bm25_b),
+        "text": lexical.build_matrix((terms(t) for t in bm25_texts(chunk_rows)), settings.bm25_k1, settings.bm25_b),
+        "meta": lexical.build_matrix((terms(meta_text(info_by_id[r["doc_id"]])) for r in chunk_rows), settings.bm25_k1, settings.bm25_b),
     }
     summary.seconds["bm25"] = time.perf_counter() - t_bm25
     t_faiss = time.perf_counter()

@@ -60,3 +60,14 @@ def test_a_one_chunk_index_still_answers_keyword_queries(tmp_path):
     build_index([docs], settings)
     hits = open_index(settings.index, settings).search("respite carers", k=3, mode="bm25").hits
     assert len(hits) == 1 and hits[0].score > 0
+
+
+def test_the_matrix_is_the_same_built_from_a_stream_of_term_lists():
+    from indexer.lexical import build_matrix
+
+    docs = [["foster", "carer", "foster"], [], ["carer", "review"], ["review"]]
+    listed, streamed = build_matrix(docs, 1.5, 0.75), build_matrix(iter(docs), 1.5, 0.75)
+    assert listed[0] == streamed[0] == ["foster", "carer", "review"]
+    for a, b in zip(listed[1:], streamed[1:]):
+        np.testing.assert_array_equal(a, b)
+    assert listed[2].tolist() == [0, 0, 2, 2, 3] and listed[3].tolist() == [0, 1, 3, 5]
