@@ -63,14 +63,21 @@ def best_rank(hit: Hit) -> int:
 def focus(question: str, searcher: "Searcher") -> str:
     """The question without the names of the index's local authorities and without periods: a
     sentence rarely repeats which council or year its document is about (that is checked apart)."""
-    names = sorted({n for d in searcher.doc_infos.values() if d.authority
-                    for n in (d.authority, *_distinctive(d.authority))}, key=len, reverse=True)
-    text = question
-    if names:
-        text = re.sub(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")(?:['\u2019]s)?\b", " ", text)
+    names = searcher.derived("authority_names", _authority_names)
+    text = names.sub(" ", question) if names else question
     text = strip_periods(text)
     text = re.sub(r"\b(?:in|during|for|at|of)\s+(?=[?,.;]|$)", " ", " ".join(text.split()))
     return " ".join(text.split()) or question
+
+
+def _authority_names(searcher: "Searcher") -> "re.Pattern[str] | None":
+    """One pattern for the names of the index's local authorities, each also by its distinctive words, longest
+    first (from the document facets, made once per opened index: no document decoded)."""
+    authorities = searcher.index.docs.facets.rows["authority"]
+    names = sorted({n for a in authorities if a for n in (a, *_distinctive(a))}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")(?:['\u2019]s)?\b")
 
 
 def _distinctive(authority: str) -> list[str]:
