@@ -177,7 +177,7 @@ class Searcher:
                   filters: Mapping[str, list[str] | str] | None = None, interp: Interpretation | None = None) -> Candidates:
         """Candidates and features of two given lists (what learned fusion adds to retrieval: `quarry bench` times
         it, given the query's interpretation, which every mode makes)."""
-        interp = interp or self.interpret(query)
+        interp = self.interpret(query) if interp is None else interp
         return self._featurize(query, interp, lexical, dense, self.preferred(interp, self.allowed(filters)))
 
     def query_terms(self, query: str, interp: Interpretation) -> feats.QueryTerms:

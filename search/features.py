@@ -10,8 +10,8 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
