@@ -26,6 +26,8 @@ from search.hybrid import Candidates
 from search.ranker import VERBATIM_BONUS, load_ranker
 
 PREFERENCE_BONUS = 0.1  # weighted fusion: added to passages from the documents the query names
+LOWERED_CHARS = 64_000_000  # passage texts kept in lower case per searcher (about 64 MB of text)
+NAMED = 32  # named-document sets remembered per searcher (the interpreter hands back one object per field combination)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Searcher:
         self.backend: Backend = backend or index.backend or LocalBackend(index, settings.meta_weight)
         self.doc_infos: Mapping[str, DocInfo] = index.docs.infos  # each decoded when first asked for
         self._present = index.chunks.present  # documents with at least one chunk
+        self._named = lru_cache(maxsize=NAMED)(self._named_docs)
+        self._lowered: dict[int, str] = {}  # lowered_of's memory: chunk row -> its text in lower case
+        self._lowered_chars = 0
         self.interpreter = Interpreter(self.doc_infos, index.glossary, index.docs.facets)
         self._df: dict[str, int] | None = None
         self._derived: dict[str, Any] = {}
@@ -205,11 +210,24 @@ class Searcher:
         return fusion.top(dict(zip(cands.rows, scores.tolist())), k)
 
     # The view of a passage that search.features reads (by chunk row).
-    def texts_of(self, rows: Sequence[int]) -> list[str]:
-        return self.index.chunks.texts_of(rows)
-
     def headings_of(self, rows: Sequence[int]) -> list[str]:
         return self.index.chunks.headings_of(rows)
+
+    def lowered_of(self, rows: Sequence[int]) -> list[str]:
+        """Passage texts in lower case, remembered up to LOWERED_CHARS characters (then forgotten at once):
+        a comparison reads ~20,000 candidates, most of them again for its next topic."""
+        rows = [int(r) for r in rows]
+        cache = self._lowered
+        missing = [r for r in dict.fromkeys(rows) if r not in cache]
+        if missing:
+            if self._lowered_chars > LOWERED_CHARS:  # full: start again, with every row asked for now
+                cache.clear()
+                self._lowered_chars = 0
+                missing = list(dict.fromkeys(rows))
+            for r, text in zip(missing, self.index.chunks.texts_of(missing)):
+                cache[r] = low = text.lower()
+                self._lowered_chars += len(low)
+        return [cache[r] for r in rows]
 
     def doc_ids_of(self, rows: Sequence[int]) -> list[str]:
         return self.index.chunks.doc_ids_of(rows)
@@ -239,14 +257,21 @@ class Searcher:
         """The documents the query names (within the hard filters), or None when that restricts nothing."""
         if not interp.docs:
             return None
+        if allowed is None:  # the interpreter's own set, made once per field combination: masks find it again
+            return self._named(interp.docs)
         present = self._present
-        preferred = set(interp.docs) & present
-        if allowed is not None:
-            preferred &= allowed
-        scope = present if allowed is None else (allowed & present)
+        preferred = (interp.docs & present) & allowed
+        scope = allowed & present
         if not preferred or preferred == scope:
             return None
         return preferred
+
+    def _named_docs(self, docs: frozenset[str]) -> frozenset[str] | None:
+        """Unfiltered `preferred`: the named documents that have passages, or None when that is all of them."""
+        preferred = docs & self._present
+        if not preferred or preferred == self._present:
+            return None
+        return docs if len(preferred) == len(docs) else preferred
 
     def _hits(self, order: list[tuple[int, float]], ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         positions = {name: {row: (r, s) for r, (row, s) in enumerate(items, start=1)}

@@ -63,11 +63,11 @@ _QUOTED = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]{3,})[\"\u201c\u201d]")
 class CandidateView(Protocol):
     """What the features read of the index, by chunk row (texts and headings of a query's candidates at once)."""
 
-    def texts_of(self, rows: Sequence[int]) -> list[str]: ...
-
     def headings_of(self, rows: Sequence[int]) -> list[str]: ...
 
     def doc_ids_of(self, rows: Sequence[int]) -> list[str]: ...
+
+    def lowered_of(self, rows: Sequence[int]) -> list[str]: ...  # their texts in lower case (a view may remember them)
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class Haystack:
 
 def lowered(rows: Sequence[int], view: CandidateView) -> Haystack:
     """The candidates' texts in lower case: what `row_features` and `verbatim` read (made once for both)."""
-    return Haystack([t.lower() for t in view.texts_of(rows)])
+    return Haystack(view.lowered_of(rows))
 
 
 def row_features(q: QueryTerms, rows: Sequence[int], view: CandidateView,

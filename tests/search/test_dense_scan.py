@@ -51,6 +51,29 @@ def test_best_breaks_ties_by_row_even_at_the_kth_place():
     assert top_k(np.array([0.5, 0.0, 0.5, 0.9]), 2, np.array([True, True, True, False]), positive_only=True) == [(0, 0.5), (2, 0.5)]
 
 
+def _top_by_sorting(scores, k, allowed, positive_only):
+    keep = np.ones(len(scores), dtype=bool) if allowed is None else allowed.copy()
+    if positive_only:
+        keep &= scores > 0
+    rows = np.flatnonzero(keep)
+    order = np.lexsort((rows, -scores[rows]))[:k]
+    return [(int(rows[i]), float(scores[rows[i]])) for i in order]
+
+
+@pytest.mark.parametrize("k", [1, 10, 100, 5000])
+def test_top_k_on_a_long_array_sorts_only_above_a_floor_and_still_gives_the_exact_top(k):
+    """From 64k scores top_k sorts only rows at or above a sampled floor: coarse scores (many ties, also at
+    the k-th place), a scope mask, negatives, and a scope too small for the sample must not change it."""
+    rng = np.random.default_rng(7)
+    scores = (rng.integers(-20, 60, size=200_000) / 4).astype(np.float32)  # few distinct values: ties everywhere
+    wide = rng.random(len(scores)) < 0.3
+    narrow = np.zeros(len(scores), dtype=bool)
+    narrow[rng.choice(len(scores), 40, replace=False)] = True  # fewer sampled rows than k: no floor
+    for allowed in (None, wide, narrow):
+        for positive_only in (True, False):
+            assert top_k(scores, k, allowed, positive_only) == _top_by_sorting(scores, k, allowed, positive_only)
+
+
 @pytest.mark.parametrize("k", [1, 10, 100, 1000, 4000])  # 1000 and 4000 of 4000 rows: one exact pass, no scan
 def test_fp16_scan_gives_the_exact_top_k_rows_and_scores(k):
     rng = np.random.default_rng(k)
@@ -151,6 +174,23 @@ def test_above_the_threshold_the_build_is_hnsw_and_searches(tmp_path):
     assert searcher.index.dense.hnsw.efSearch == 256  # stored with the index
     hits = searcher.search("children looked after in Wrexham", k=5).hits
     assert len(hits) == 5
+    # a named scope's rows are scored from the HNSW index's own vectors: the same as the fp32 file's
+    rows = np.flatnonzero(searcher.backend.rows({hits[0].chunk.doc_id}))
+    q = searcher.embed(["children looked after"])[0]
+    stored = scan.stored_scores(searcher.index.dense, rows, q)
+    assert stored is not None and np.allclose(stored, scan.exact_scores(searcher.index.vectors, rows, q), atol=1e-6)
+    ranked = searcher.backend.dense_rankings(q, 5, [None, {hits[0].chunk.doc_id}])[1]
+    assert [r for r, _ in ranked] == [int(rows[i]) for i in np.lexsort((rows, -stored))[:5]]
+
+
+def test_stored_scores_need_an_index_that_keeps_plain_vectors():
+    vectors = np.eye(4, dtype=np.float32)
+    sq = faiss.IndexScalarQuantizer(4, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    sq.add(vectors)
+    assert scan.stored_scores(sq, np.array([0, 1]), vectors[0]) is None
+    hnsw = faiss.IndexHNSWFlat(4, 8, faiss.METRIC_INNER_PRODUCT)
+    hnsw.add(vectors * 2)
+    assert scan.stored_scores(hnsw, np.array([3, 0]), vectors[0]).tolist() == [0.0, 2.0]
 
 
 def test_contains_says_which_candidates_hold_a_term(hash_index):

@@ -18,8 +18,8 @@ TEXTS = {
 
 
 class View:
-    def texts_of(self, rows):
-        return [TEXTS[r] for r in rows]
+    def lowered_of(self, rows):
+        return [TEXTS[r].lower() for r in rows]
 
     def headings_of(self, rows):
         return ["Fostering" if r == 1 else "Adoption" for r in rows]

@@ -55,3 +55,18 @@ def test_meta_field_lifts_the_named_document(hash_index):
     cardiff = np.array([c.doc_id == "ciw-cardiff-performance-review-2018-19" for c in meta.chunks])
     assert (with_meta[cardiff] > text_only[cardiff]).all()
     assert np.allclose(with_meta[~cardiff], text_only[~cardiff])
+
+
+def test_lowered_texts_are_remembered_within_a_budget_and_stay_right(hash_index, monkeypatch):
+    """What the candidate features read: each passage's text in lower case, in the order asked (repeats
+    kept); past the character budget the memory is dropped and refilled, never served stale or short."""
+    import search.api as api
+
+    fresh = open_index(hash_index.index, hash_index)
+    rows = [5, 0, 5, len(fresh.chunks) - 1, 3]
+    want = [fresh.chunks.text(r).lower() for r in rows]
+    assert fresh.lowered_of(rows) == want
+    assert set(fresh._lowered) == set(rows)
+    monkeypatch.setattr(api, "LOWERED_CHARS", 1)  # every fill now starts from an empty memory
+    assert fresh.lowered_of(np.array([2, 5])) == [fresh.chunks.text(2).lower(), want[0]]
+    assert fresh.lowered_of([7]) == [fresh.chunks.text(7).lower()] and set(fresh._lowered) == {7}
