@@ -14,6 +14,8 @@ answer_choice.py hold steps 2-5):
                                            x the share found when the previous sentence is included)
              + W_PASSAGE / sqrt(rank of the passage holding it)
              + W_FIGURE  * [it states the kind of figure asked for: count, %, money, date, duration]
+   ("What did X say about Y?" is answered apart: the central sentences of the named document's best
+   section for Y, search/answer_summary.py);
 5. answer with the best sentence whose context honours what the question pins down (periods,
    dates, numbers, places: search/constraints.py), plus up to two close runners-up and sentences
    from other documents that state the same finding; a sentence ending in ":" or followed by one
@@ -32,6 +34,7 @@ from quarry.records import Answer, Citation, Hit
 from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
+from search.answer_summary import SUMMARY_SENTENCES, Summary, summarise, summary_request
 from search.answer_topic import Coverage, topic_coverage, uncovered
 from search.rerank import load_reranker, rerank
 from search.verify import verify_citations
@@ -60,9 +63,13 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     k = s.answer_passages if k is None else k
     mode = mode or s.mode
     abstain_below = s.abstain_below if abstain_below is None else abstain_below
-    sentences = s.answer_sentences if sentences is None else sentences
     checks = s.answer_checks if checks is None else checks
     question = searcher.check(question, k, mode)
+    request = summary_request(question)
+    if request is not None:  # "what did X say about Y": search/answer_summary.py
+        return _summary(searcher, question, summarise(searcher, question, request, k, mode, filters,
+                                                       SUMMARY_SENTENCES if sentences is None else sentences, checks))
+    sentences = s.answer_sentences if sentences is None else sentences
     hits = searcher.search(question, k=k, mode=mode, filters=filters).hits
     if mode == "hybrid" and hits:
         hits = with_lexical_extras(hits, searcher.search(question, k=LEXICAL_EXTRAS, mode="bm25", filters=filters).hits)
@@ -95,6 +102,19 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     verify_citations(citations, searcher.source_text)
     text = " ".join(f"{collapse(c.quote)} [{c.n}]" for c in citations)
     return Answer(question, text, False, citations, tuple(hits), interpreted)
+
+
+def _summary(searcher: "Searcher", question: str, found: Summary) -> Answer:
+    """A summary's cited sentences in document order, or its abstention (no confidence: `abstain_below`
+    calibrates the extractive score, not this one)."""
+    if found.coverage is not None:
+        return _not_mentioned(question, found.hits, found.interpreted, found.coverage, question)
+    if not found.chosen:
+        return _abstain(question, found.hits, found.interpreted, found.reason or "no sentence answers it")
+    citations = tuple(_citation(n, c, searcher) for n, c in enumerate(found.chosen, start=1))
+    verify_citations(citations, searcher.source_text)
+    text = " ".join(f"{collapse(c.quote)} [{c.n}]" for c in citations)
+    return Answer(question, text, False, citations, tuple(found.hits), found.interpreted)
 
 
 def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:
