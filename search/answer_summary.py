@@ -1,26 +1,29 @@
 """Summary answers: "What did CIW say about Cardiff's safeguarding?" quotes the most central sentences
 of the best section of the named document, in document order, each cited.
 
-1. `summary_request` recognises the question ("What did/does X say/find/note about Y", "Summarise what
-   X says about Y", "Summarise Y in X") and splits it into who speaks (X) and the topic (Y);
+1. `summary_request` (search/summary_request.py) recognises the question ("What did/does X say/find/note
+   about Y", "Summarise what X says about Y", "Summarise Y in X"): who speaks (X) and the topic (Y);
 2. the named documents are the ones the query interpretation (search/interpret.py) resolves, kept to
    those matching every field it names (authority, year, document type), and to the publisher the
    question names when it names one ("CIW", "Ofsted", "the inspectors"); none named: the document of
    the best passage for the topic;
-3. the topic's passages are retrieved within those documents only; the first whose section honours what
-   the question pins down (search/constraints.py: periods, names, other councils) gives the section;
+3. the topic's passages are retrieved within those documents only (with the speaker's own words when the
+   speaker is not their author but quoted in them: "the CSSIW regional director said" in a council's
+   report); the first whose section honours what the question pins down (search/constraints.py: periods,
+   names, other councils) gives the section;
 4. every sentence of that section that stands alone (search/answer_candidates.py: headings out, a
    sentence that leans on the one before dropped, letter furniture the question does not ask about
    dropped) is scored
        W_CENTRAL * cosine(sentence, section centroid) + W_TOPIC * cosine(sentence, topic)
-   and the best SUMMARY_SENTENCES within MARGIN of the best are quoted in document order.
+   and the best SUMMARY_SENTENCES within MARGIN of the best are quoted in document order;
+5. search/answer.py merges in the ordinary answer's best quote from the same documents when it is as
+   close to the topic (`with_best`), so routing a question here never loses what the ordinary answer finds.
 The answer abstains, with the reason, when no document matches what the question names, when the named
 documents do not match its specifics, or when their passages do not mention the topic.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -32,6 +35,7 @@ from search.answer_scoring import analyse, focus, unasked_boilerplate
 from search.answer_choice import specifics_context
 from search.answer_topic import Coverage, topic_coverage
 from search.constraints import unmet
+from search.summary_request import SummaryRequest, speaker_query, speaker_words, spoken_by
 
 if TYPE_CHECKING:
     from search.api import Searcher
@@ -50,68 +54,8 @@ MAX_SECTIONS = 1  # sections of the best-ranked passages kept (on the calibratio
 # by their sentences' cosine to the topic and the passage rank chose worse than the best passage's own: 0.49 vs 0.56 recall)
 MISSING_SHARE = 0.3  # as search/answer.py: abstain when the passages miss this share of the key terms
 SKIPPED_KINDS = frozenset({"contents", "closing"})  # sections that are no document's finding
+MAX_QUOTING_DOCS = 50  # more named documents than this (a filter, not a name): who speaks is not searched for
 
-_SAY = (r"(?:say|says|said|write|writes|wrote|report|reports|reported|find|finds|found|conclude|concludes|concluded|"
-        r"note|notes|noted|comment|comments|commented|observe|observes|observed|think|thinks|thought|"
-        r"have to say|has to say|had to say|tell us|tells us|told us)")
-_ABOUT = r"(?:about|on|regarding|concerning|in relation to|of)"
-_FORMS = (
-    # "What did CIW say about X?", "What does the 2019 letter say about X?", "What have inspectors found about X?"
-    re.compile(rf"^\s*(?:so,?\s+)?(?:what|how)\s+(?:did|does|do|has|have|had|was|were)\s+(?P<who>.+?)\s+{_SAY}\s+"
-               rf"{_ABOUT}\s+(?P<topic>.+?)\s*[?.!]*\s*$", re.I | re.S),
-    # "Summarise what the 2021 Wrexham letter says about care leavers"
-    re.compile(rf"^\s*(?:please\s+)?(?:summari[sz]e|sum up|outline|give (?:me )?(?:a |an )?(?:summary|overview) of)\s+"
-               rf"(?:what|how)\s+(?P<who>.+?)\s+{_SAY}\s+{_ABOUT}\s+(?P<topic>.+?)\s*[?.!]*\s*$", re.I | re.S),
-    # "Summarise the findings on care leavers in the 2021 Wrexham letter"
-    re.compile(r"^\s*(?:please\s+)?(?:summari[sz]e|sum up|outline)\s+(?P<topic>.+?)\s+(?:in|from|according to)\s+"
-               r"(?P<who>(?:the\s+|an?\s+)?[^?]*?\b(?:report|letter|review|visit|inspection|inspectors?|CIW|CSSIW|Ofsted)\b"
-               r"[^?]*?)\s*[?.!]*\s*$", re.I | re.S),
-)
-# "X in Y's report" / "X in the 2019 letter": the document named after the topic belongs to who speaks
-_TRAILING_SOURCE = re.compile(r"\s+(?:in|from|according to)\s+(?P<source>(?:the\s+|an?\s+|its\s+|their\s+)?[^?]*?\b"
-                              r"(?:report|letter|review|visit|inspection)s?\b[^?]*)$", re.I)
-_TOPIC_FRAME = re.compile(r"^(?:the\s+)?(?:findings|comments|remarks|conclusions|view|views|points|messages)\s+"
-                          r"(?:on|about|regarding|of)\s+", re.I)
-# who speaks -> words a document's publisher or title must hold ("the inspectors": any inspectorate)
-_SPEAKERS = {"inspector": ("inspectorate", "ofsted", "ciw", "cssiw"), "inspectorate": ("inspectorate", "ofsted", "ciw", "cssiw")}
-
-
-@dataclass(frozen=True)
-class SummaryRequest:
-    """A "what did X say about Y" question: who speaks (X, often naming the document) and the topic (Y)."""
-
-    source: str
-    topic: str
-
-
-def summary_request(question: str) -> SummaryRequest | None:
-    """The speaker and topic of a summary question, or None for any other question."""
-    for form in _FORMS:
-        m = form.match(question)
-        if m:
-            who, topic = " ".join(m.group("who").split()), " ".join(m.group("topic").split())
-            trailing = _TRAILING_SOURCE.search(topic)
-            if trailing and trailing.start() > 0:
-                who, topic = f"{who} {trailing.group('source')}", topic[:trailing.start()]
-            topic = _TOPIC_FRAME.sub("", topic).strip(" ,")
-            if topic and len(topic.split()) <= 20:
-                return SummaryRequest(who, topic)
-    return None
-
-
-def speaker_words(source: str) -> frozenset[str]:
-    """Terms a named document's publisher or title must hold for the speaker: "CIW" -> {"ciw"}; "the
-    inspectors" -> any inspectorate; "Wrexham's annual report" -> none (the interpretation reads that)."""
-    out: set[str] = set()
-    for word in re.findall(r"[A-Za-z]+", source):
-        low = word.lower().rstrip("s") if word.islower() else word.lower()
-        if low in _SPEAKERS:
-            out |= set(_SPEAKERS[low])
-        elif word.isupper() and len(word) >= 3:  # an acronym: CIW, CSSIW, OFSTED
-            out.add(word.lower())
-        elif word == "Ofsted":
-            out.add("ofsted")
-    return frozenset(out)
 
 
 def named_documents(interp: "Interpretation", infos: Mapping[str, DocInfo], speaker: frozenset[str]) -> tuple[set[str], str]:
@@ -124,7 +68,7 @@ def named_documents(interp: "Interpretation", infos: Mapping[str, DocInfo], spea
         if not docs:
             return set(), f"no indexed document matches {_named(interp)}"
     if speaker and docs:
-        spoken = {d for d in docs if _spoken_by(infos[d], speaker)}
+        spoken = {d for d in docs if spoken_by(infos[d], speaker)}
         docs = spoken or docs  # a speaker we cannot place (a person's title) does not rule documents out
     return docs, ""
 
@@ -136,9 +80,18 @@ def _matches_all(info: DocInfo, interp: "Interpretation") -> bool:
             and (not interp.doc_types or info.doc_type in interp.doc_types))
 
 
-def _spoken_by(info: DocInfo, speaker: frozenset[str]) -> bool:
-    said = " ".join(x for x in (info.publisher, info.title) if x).lower()
-    return any(re.search(rf"\b{re.escape(w)}\b", said) for w in speaker)
+def _quoted_speaker(searcher: "Searcher", source: str, docs: set[str]) -> str:
+    """`speaker_query` when the speaker is not the author of the named documents (no named document's
+    publisher or title is the speaker's, or the speaker names no body); "" when it is, when nothing is
+    named and the speaker is a body (its best passage's document speaks), or when too many are named."""
+    speaker = speaker_words(source)
+    if len(docs) > MAX_QUOTING_DOCS or (speaker and not docs):
+        return ""
+    infos = [searcher.doc_infos[d] for d in sorted(docs)]
+    if speaker and any(spoken_by(i, speaker) for i in infos):
+        return ""
+    metadata = term_set(" ".join(x for i in infos for x in (i.title, i.authority, i.publisher, i.doc_type) if x))
+    return speaker_query(focus(source, searcher), metadata)
 
 
 def _named(interp: "Interpretation") -> str:
@@ -182,6 +135,8 @@ class Summary:
     reason: str = ""  # why it abstains (empty when it answers)
     coverage: Coverage | None = None  # set when it abstains because the passages miss the topic
     interpreted: dict[str, Any] = field(default_factory=dict)
+    scope: frozenset[str] = frozenset()  # the documents it may quote: the named ones, else the one it quotes
+    topic: np.ndarray | None = field(default=None, repr=False)  # the topic's unit vector
 
 
 def summarise(searcher: "Searcher", question: str, request: SummaryRequest, k: int, mode: str,
@@ -200,7 +155,10 @@ def summarise(searcher: "Searcher", question: str, request: SummaryRequest, k: i
             return Summary([], reason="no named document passes the filters", interpreted=info)
     scope = {**(filters or {}), "doc": sorted(docs)} if docs else filters
     topic_query = focus(request.topic, searcher) or request.topic
-    hits = searcher.search(topic_query, k=k, mode=mode, filters=scope).hits
+    quoted = _quoted_speaker(searcher, request.source, docs)
+    if quoted:  # who speaks is quoted in the documents, not their author: their words find where (not what)
+        info["quoted_speaker"] = quoted
+    hits = searcher.search(f"{quoted} {topic_query}".strip(), k=k, mode=mode, filters=scope).hits
     if not docs and hits:  # nothing named: the document of the best passage speaks
         hits = [h for h in hits if h.chunk.doc_id == hits[0].chunk.doc_id]
     info["documents"] = sorted({h.chunk.doc_id for h in hits}) if not docs else sorted(docs)
@@ -227,7 +185,7 @@ def summarise(searcher: "Searcher", question: str, request: SummaryRequest, k: i
     for i, c in enumerate(cands):
         c.score, c.cosine, c.vector = float(scores[i]), float(v[i] @ topic), v[i]
     info["summary_score"] = round(float(scores.max()), 4)
-    return Summary(hits, [cands[i] for i in keep], interpreted=info)
+    return Summary(hits, [cands[i] for i in keep], interpreted=info, scope=frozenset(docs or {doc_id}), topic=topic)
 
 
 def _sections(searcher: "Searcher", q, hits: Sequence[Hit], checks: bool,
@@ -297,3 +255,31 @@ def _first_sentence(c: Candidate) -> Candidate | None:
 
 def _embedded(c: Candidate) -> str:
     return collapse(c.quote)
+
+
+def with_best(searcher: "Searcher", found: Summary, best: Candidate, most: int = SUMMARY_SENTENCES) -> Summary:
+    """`found` with the ordinary answer's best quote (search/answer.py, from `found.scope`) merged in when it is
+    as close to the topic as the summary's own sentences are (cosine within MARGIN of their best), so a
+    question routed here never loses the sentence the ordinary answer would have quoted."""
+    if not found.chosen or found.topic is None:
+        return found
+    cosine = float(searcher.embed([_embedded(best)])[0] @ found.topic)
+    if cosine < max(c.cosine for c in found.chosen) - MARGIN:
+        return replace(found, interpreted={**found.interpreted, "best_sentence": "off the topic"})
+    merged = with_sentence(found.chosen, replace(best, cosine=cosine), most)
+    return replace(found, chosen=merged, interpreted={**found.interpreted, "best_sentence": "quoted"})
+
+
+def with_sentence(chosen: Sequence[Candidate], extra: Candidate, most: int) -> list[Candidate]:
+    """The summary's sentences with `extra` merged in, in document order (the documents in the order first
+    quoted): unchanged when it overlaps a summary sentence that stands alone, replacing those that end in
+    ":" (it holds what they introduce); past `most` the lowest-scoring summary sentence leaves."""
+    doc = extra.hit.chunk.doc_id
+    overlapped = [c for c in chosen if c.hit.chunk.doc_id == doc and c.start < extra.end and extra.start < c.end]
+    if any(not c.quote.rstrip().endswith(":") for c in overlapped):
+        return list(chosen)
+    kept = [c for c in chosen if c not in overlapped]
+    while kept and len(kept) >= most:
+        kept.remove(min(kept, key=lambda c: c.score))
+    docs = list(dict.fromkeys([c.hit.chunk.doc_id for c in chosen] + [doc]))
+    return sorted(kept + [extra], key=lambda c: (docs.index(c.hit.chunk.doc_id), c.start))

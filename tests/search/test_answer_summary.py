@@ -4,9 +4,11 @@ the central sentences (pure parts; the end-to-end run is in tests/search/test_an
 import numpy as np
 import pytest
 
-from quarry.records import DocInfo
+from quarry.records import Chunk, DocInfo, Hit
 from search import answer_summary as S
-from search.answer_summary import SummaryRequest, named_documents, pick, sentence_scores, speaker_words, summary_request
+from search.answer_candidates import Candidate, term_set
+from search.answer_summary import named_documents, pick, sentence_scores, with_sentence
+from search.summary_request import SummaryRequest, speaker_query, speaker_words, summary_request
 from search.interpret import Interpretation
 
 
@@ -81,3 +83,33 @@ def test_pick_takes_the_best_non_overlapping_spans_within_the_margin_in_document
     assert pick(spans, scores, most=1, margin=0.35) == [2]
     assert pick(spans, scores, most=4, margin=1.0) == [2, 3, 4]
     assert pick([], [], most=3) == []
+
+
+def _cand(doc_id: str, start: int, end: int, score: float, last: str = ".") -> Candidate:
+    doc = DocInfo(doc_id, doc_id, doc_id)
+    hit = Hit(Chunk(f"{doc_id}:0", doc_id, None, "", (), "x" * 400, 0, 400), doc, 1.0, 1)
+    return Candidate(hit, start, end, "x" * (end - start - 1) + last, score=score)
+
+
+def test_the_ordinary_answers_quote_joins_a_summary_in_document_order_within_the_cap():
+    chosen = [_cand("a", 0, 10, 0.9), _cand("a", 50, 60, 0.4), _cand("a", 100, 110, 0.7)]
+    extra = _cand("a", 70, 90, 0.0)
+    assert [c.start for c in with_sentence(chosen, extra, most=4)] == [0, 50, 70, 100]
+    # at the cap the lowest-scoring summary sentence (0.4) leaves, never the ordinary answer's
+    assert [c.start for c in with_sentence(chosen, extra, most=3)] == [0, 70, 100]
+    # a summary sentence it overlaps stays when it stands alone; one ending in ":" gives way to what it introduces
+    longer = _cand("a", 45, 80, 0.0)
+    assert with_sentence(chosen, longer, most=3) == chosen
+    chosen[1] = _cand("a", 50, 60, 0.4, last=":")
+    assert [(c.start, c.end) for c in with_sentence(chosen, longer, most=3)] == [(0, 10), (45, 80), (100, 110)]
+    # another named document's quote comes after the summary's document
+    other = _cand("b", 5, 15, 0.0)
+    assert [(c.hit.chunk.doc_id, c.start) for c in with_sentence(chosen, other, most=4)] == [("a", 0), ("a", 50), ("a", 100), ("b", 5)]
+
+
+def test_who_speaks_is_searched_for_by_the_words_the_documents_own_metadata_lacks():
+    metadata = term_set("Wrexham Social Services Annual Report 2009-10 Wrexham County Borough Council annual report")
+    assert speaker_query("the CSSIW regional director", metadata) == "CSSIW regional director"
+    assert speaker_query("the 2009 CSSIW fostering inspection", metadata) == "CSSIW fostering inspection"
+    assert speaker_query("Wrexham's annual report", metadata) == ""  # the document itself speaks
+    assert speaker_query("the 2019-20 letter", frozenset()) == ""  # numbers and document words are no one
