@@ -70,11 +70,17 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     if request is not None:  # "what did X say about Y": search/answer_summary.py
         most = SUMMARY_SENTENCES if sentences is None else sentences
         found = summarise(searcher, question, request, k, mode, filters, most, checks)
+        scope = {**(filters or {}), "doc": sorted(found.scope)}
         if found.chosen:  # the ordinary answer's best sentence from the documents it may quote joins it
-            scope = {**(filters or {}), "doc": sorted(found.scope)}
             _, best = _extractive(searcher, question, k, scope, mode, reranker, s.abstain_below, 1, checks)
             if best:
                 found = with_best(searcher, found, best[0], most)
+        elif found.coverage is not None and found.scope:  # the topic's passages miss its terms: the ordinary
+            # answer from the named documents (its own checks on the whole question) may still find it
+            ordinary, _ = _extractive(searcher, question, k, scope, mode, reranker, abstain_below,
+                                      s.answer_sentences if sentences is None else sentences, checks)
+            if not ordinary.abstained:
+                return replace(ordinary, interpreted={**ordinary.interpreted, "summary": "its passages miss the topic"})
         return _summary(searcher, question, found)
     sentences = s.answer_sentences if sentences is None else sentences
     return _extractive(searcher, question, k, filters, mode, reranker, abstain_below, sentences, checks)[0]

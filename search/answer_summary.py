@@ -135,7 +135,8 @@ class Summary:
     reason: str = ""  # why it abstains (empty when it answers)
     coverage: Coverage | None = None  # set when it abstains because the passages miss the topic
     interpreted: dict[str, Any] = field(default_factory=dict)
-    scope: frozenset[str] = frozenset()  # the documents it may quote: the named ones, else the one it quotes
+    scope: frozenset[str] = frozenset()  # the documents it may quote: the named ones, else the one it quotes (or
+    # when it abstains as the topic's passages miss its terms: the named documents, for the ordinary answer to try)
     topic: np.ndarray | None = field(default=None, repr=False)  # the topic's unit vector
 
 
@@ -169,7 +170,7 @@ def summarise(searcher: "Searcher", question: str, request: SummaryRequest, k: i
     if checks:  # the topic's key terms only: "Summarise" or "the conclusion of the report" are no topic
         coverage = topic_coverage(analyse(f"What did they say about {request.topic}?", searcher).keys, hits, searcher)
         if coverage.missing and coverage.missing_share >= MISSING_SHARE:
-            return Summary(hits, reason="", coverage=coverage, interpreted=info)
+            return Summary(hits, reason="", coverage=coverage, interpreted=info, scope=frozenset(docs))
     sections, why = _sections(searcher, q, hits, checks, strict_names=not docs)
     if not sections:
         return Summary(hits, reason=why, interpreted=info)
@@ -272,11 +273,11 @@ def with_best(searcher: "Searcher", found: Summary, best: Candidate, most: int =
 
 def with_sentence(chosen: Sequence[Candidate], extra: Candidate, most: int) -> list[Candidate]:
     """The summary's sentences with `extra` merged in, in document order (the documents in the order first
-    quoted): unchanged when it overlaps a summary sentence that stands alone, replacing those that end in
-    ":" (it holds what they introduce); past `most` the lowest-scoring summary sentence leaves."""
+    quoted): unchanged when a summary sentence already holds it; else it replaces the summary sentences it
+    holds (it quotes them with the sentence they lead to) and, past `most`, the lowest-scoring one leaves."""
     doc = extra.hit.chunk.doc_id
     overlapped = [c for c in chosen if c.hit.chunk.doc_id == doc and c.start < extra.end and extra.start < c.end]
-    if any(not c.quote.rstrip().endswith(":") for c in overlapped):
+    if any(c.start <= extra.start and extra.end <= c.end for c in overlapped):
         return list(chosen)
     kept = [c for c in chosen if c not in overlapped]
     while kept and len(kept) >= most:

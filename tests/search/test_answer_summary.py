@@ -85,10 +85,10 @@ def test_pick_takes_the_best_non_overlapping_spans_within_the_margin_in_document
     assert pick([], [], most=3) == []
 
 
-def _cand(doc_id: str, start: int, end: int, score: float, last: str = ".") -> Candidate:
+def _cand(doc_id: str, start: int, end: int, score: float) -> Candidate:
     doc = DocInfo(doc_id, doc_id, doc_id)
     hit = Hit(Chunk(f"{doc_id}:0", doc_id, None, "", (), "x" * 400, 0, 400), doc, 1.0, 1)
-    return Candidate(hit, start, end, "x" * (end - start - 1) + last, score=score)
+    return Candidate(hit, start, end, "x" * (end - start), score=score)
 
 
 def test_the_ordinary_answers_quote_joins_a_summary_in_document_order_within_the_cap():
@@ -97,11 +97,10 @@ def test_the_ordinary_answers_quote_joins_a_summary_in_document_order_within_the
     assert [c.start for c in with_sentence(chosen, extra, most=4)] == [0, 50, 70, 100]
     # at the cap the lowest-scoring summary sentence (0.4) leaves, never the ordinary answer's
     assert [c.start for c in with_sentence(chosen, extra, most=3)] == [0, 70, 100]
-    # a summary sentence it overlaps stays when it stands alone; one ending in ":" gives way to what it introduces
+    # it replaces the summary sentences it holds (quoted with the sentence they lead to), and is dropped when one holds it
     longer = _cand("a", 45, 80, 0.0)
-    assert with_sentence(chosen, longer, most=3) == chosen
-    chosen[1] = _cand("a", 50, 60, 0.4, last=":")
     assert [(c.start, c.end) for c in with_sentence(chosen, longer, most=3)] == [(0, 10), (45, 80), (100, 110)]
+    assert with_sentence(chosen, _cand("a", 52, 58, 0.0), most=3) == chosen
     # another named document's quote comes after the summary's document
     other = _cand("b", 5, 15, 0.0)
     assert [(c.hit.chunk.doc_id, c.start) for c in with_sentence(chosen, other, most=4)] == [("a", 0), ("a", 50), ("a", 100), ("b", 5)]
