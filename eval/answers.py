@@ -14,7 +14,13 @@ factoid questions (how many / how much / when / who ...), and how many quoted se
 context-dependent (a sentence that leans on the one before it, quoted without it) or boilerplate (letter
 furniture the question does not ask about), by the detectors in search/answer_candidates.py; and the
 questions split by a hash of their id into a calibration half (for any threshold) and a held-out half
-(reported apart: `held_out`), so a threshold tuned on a set is not judged on the questions it was tuned on.
+(reported apart: `held_out`), so a threshold tuned on a set is not judged on the questions it was tuned on;
+a set whose rows carry a "split" ("calibration" / "report") fixes its halves itself.
+
+Summary questions ("kind": "summary", eval/gold/summary.jsonl: "What did X say about Y"; their answer
+spans are the judged key sentences) are also scored by key-sentence recall and precision, the rate of
+answers quoting only the judged document, and their quoted sentences judged context-dependent or
+boilerplate (`summary`, and in `held_out` for the report split).
 
 One pass of answers: the questions are asked once with the `abstain_below` threshold disabled, and
 each answer's confidence (the best sentence's score, which search/answer.py compares with
@@ -23,6 +29,9 @@ metrics at the configured one, and the calibration table over a range (`at_thres
 
     quarry eval --answers --gold eval/gold/seed.jsonl [--docs corpus] [--report eval/REPORT.md]
     quarry eval --answers --dataset ../shared/datasets/conditionalqa [--qa qa.jsonl]
+
+(Over 350 lines: both gold shapes, the one-pass threshold replay and the halves are judged from one set
+of rows, which is easier to follow in one file; summary scoring lives apart in eval/answers_summary.py.)
 """
 
 from __future__ import annotations
@@ -39,10 +48,12 @@ from typing import Any, Iterable
 import numpy as np
 
 from quarry.jsonl import read_jsonl
+from eval.answers_summary import summary_metrics, summary_verdict
 from indexer.build import Progress
 
 NO_THRESHOLD = -1e9
-HELD_OUT_KEYS = ("questions", "answerable", "unanswerable", "span_hit", "evidence_hit", "abstain_answerable", "abstain_unanswerable")
+HELD_OUT_KEYS = ("questions", "answerable", "unanswerable", "span_hit", "evidence_hit", "abstain_answerable", "abstain_unanswerable",
+                 "summary")
 SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(19))  # abstain_below values of the calibration table: 0.30 .. 1.20
 MAX_MISSES = 200  # kept in saved results
 TEXT_CAP = 200  # characters of a question, answer or expected span kept per miss
@@ -74,7 +85,8 @@ class AnswerResult:
                 "abstain_answerable": m["abstain_answerable"], "abstain_unanswerable": m["abstain_unanswerable"],
                 "abstain_below": m["abstain_below"], "latency_ms_p50": m.get("latency_ms_p50"),
                 "latency_ms_p95": m.get("latency_ms_p95"), "held_out": m.get("held_out"),
-                "factoid_sentences_p50": m.get("factoid_sentences_p50"), "flagged_sentences": m.get("flagged_sentences")}
+                "factoid_sentences_p50": m.get("factoid_sentences_p50"), "flagged_sentences": m.get("flagged_sentences"),
+                **({"summary": m["summary"]} if "summary" in m else {})}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,7 +106,8 @@ def as_row(item: Any) -> dict[str, Any]:
     if isinstance(item, dict):
         return item
     return {"id": getattr(item, "id", None), "question": item.question, "answerable": getattr(item, "answerable", True),
-            "answers": [{"doc": a.doc, "span": a.span} for a in getattr(item, "answers", ())]}
+            "answers": [{"doc": a.doc, "span": a.span} for a in getattr(item, "answers", ())],
+            "kind": getattr(item, "kind", None), "split": getattr(item, "split", "")}
 
 
 def question_text(row: dict[str, Any]) -> str:
@@ -154,6 +167,12 @@ def held_out(question_id: Any) -> bool:
     return int(hashlib.sha1(str(question_id).encode("utf-8")).hexdigest(), 16) % 2 == 1
 
 
+def in_held_out(row: dict[str, Any]) -> bool:
+    """The row's own split when the gold set fixes one ("report" is held out), else `held_out` of its id."""
+    split = row.get("split")
+    return split == "report" if split else held_out(row.get("id"))
+
+
 def is_factoid(question: str) -> bool:
     """A question with one fact for an answer (a figure, a date, an acronym's expansion, who)."""
     from search.answer_choice import FACTOID
@@ -183,11 +202,18 @@ def judge(row: dict[str, Any], answer, source_text) -> dict[str, Any]:
     first = answer.citations[0] if answer.citations else None
     out: dict[str, Any] = {"id": row.get("id"), "answerable": is_answerable(row), "abstained": answer.abstained,
                            "confidence": answer.interpreted.get("confidence"), "reason": answer.interpreted.get("reason"),
-                           "held_out": held_out(row.get("id")), "factoid": is_factoid(row["question"]),
+                           "held_out": in_held_out(row), "factoid": is_factoid(row["question"]),
                            "sentences": len(answer.citations),
                            "flagged": flagged_sentences(row["question"], [c.quote for c in answer.citations])}
+    if row.get("kind") == "summary":
+        out["summary"] = True
     if not out["answerable"]:
         return out
+    if out.get("summary") and not answer.abstained:  # quoted from the judged document only?
+        keys = [a["span"] for a in row["answers"]]
+        docs = {c.hit.chunk.doc_id for c in answer.citations}
+        out.update(summary_verdict(keys, [c.quote for c in answer.citations]),
+                   named_only=all(any(_norm(k) in _norm(source_text(d)) for k in keys) for d in docs))
     if row.get("answers") and isinstance(row["answers"][0], dict):  # seed shape: verbatim spans
         spans = [_norm(a["span"]) for a in row["answers"]]
         texts = [_norm(answer.answer)] + ([_norm(first.quote)] if first else [])
@@ -266,6 +292,9 @@ def summarise(rows: list[dict[str, Any]], seconds: list[float] | None = None) ->
     if answered:
         metrics["factoid_sentences_p50"] = statistics.median(factoids) if factoids else None
         metrics["flagged_sentences"] = sum(r.get("flagged", 0) for r in answered)
+    summaries = [r for r in rows if r.get("summary")]
+    if summaries:
+        metrics["summary"] = summary_metrics(summaries)
     if seconds:
         metrics["latency_ms_p50"] = round(float(np.percentile(seconds, 50)) * 1000, 1)
         metrics["latency_ms_p95"] = round(float(np.percentile(seconds, 95)) * 1000, 1)

@@ -34,6 +34,7 @@ class GoldQuestion:
     kind: str
     answerable: bool
     answers: tuple[Answer, ...]
+    split: str = ""  # "calibration" or "report" when the set fixes its halves (eval/gold/summary.jsonl)
 
 
 def _answers(row: dict) -> tuple[Answer, ...]:
@@ -54,7 +55,8 @@ def load(path: Path) -> list[GoldQuestion]:
             raise QuarryError(f"{path}:{n}: expected {{\"question\", \"answers\": [{{\"doc\", \"span\"}}]}}") from None
         answerable = bool(row.get("answerable", True)) and bool(answers)
         kind = str(row.get("kind") or row.get("names") or "all")
-        out.append(GoldQuestion(str(row.get("id") or f"{path.stem}-{n}"), question, kind, answerable, answers))
+        out.append(GoldQuestion(str(row.get("id") or f"{path.stem}-{n}"), question, kind, answerable, answers,
+                                str(row.get("split") or "")))
     if not out:
         raise QuarryError(f"{path}: no questions")
     return out

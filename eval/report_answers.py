@@ -70,12 +70,23 @@ def _quality(r: AnswerResult) -> list[str]:
     m, held = r.metrics, r.metrics.get("held_out") or {}
     out = []
     if held:
-        out.append(f"Held out (half the questions by a hash of their id, never used to calibrate): {held.get('answerable')} answerable, "
+        out.append(f"Held out (half the questions, by the set's split or else a hash of their id, never used to calibrate): {held.get('answerable')} answerable, "
                    f"{held.get('unanswerable')} unanswerable; {LABELS.get(r.hit_key)} {_fmt(held.get(r.hit_key))}, abstains on "
                    f"answerable {_fmt(held.get('abstain_answerable'))}, abstains on unanswerable {_fmt(held.get('abstain_unanswerable'))}.")
+    summary = held.get("summary") or m.get("summary")
+    if summary:
+        which = "report split" if held.get("summary") else "all questions"
+        out.append(f"Summary questions (\"What did X say about Y\"; {which}: {summary['answerable']} answerable, "
+                   f"{summary['unanswerable']} unanswerable; search/answer_summary.py's weights and sentence count were "
+                   f"chosen on the calibration split): key-sentence recall {_fmt(summary.get('key_recall'))}, precision "
+                   f"{_fmt(summary.get('key_precision'))}, answers quoting only the named document {_fmt(summary.get('named_only'))}, "
+                   f"median {summary.get('sentences_p50')} sentences quoted, {summary.get('flagged_sentences')} quoted sentence(s) "
+                   f"judged context-dependent or boilerplate; abstains on answerable {_fmt(summary.get('abstain_answerable'))}, "
+                   f"on unanswerable {_fmt(summary.get('abstain_unanswerable'))}.")
     if "flagged_sentences" in m:
-        out.append(f"Quotes: factoid answers quote a median of {m.get('factoid_sentences_p50')} sentence(s); "
-                   f"{m['flagged_sentences']} quoted sentence(s) judged context-dependent or boilerplate.")
+        factoids = (f"factoid answers quote a median of {m['factoid_sentences_p50']} sentence(s)"
+                    if m.get("factoid_sentences_p50") is not None else "no factoid questions")
+        out.append(f"Quotes: {factoids}; {m['flagged_sentences']} quoted sentence(s) judged context-dependent or boilerplate.")
     return out
 
 

@@ -14,6 +14,8 @@ answer_choice.py hold steps 2-5):
                                            x the share found when the previous sentence is included)
              + W_PASSAGE / sqrt(rank of the passage holding it)
              + W_FIGURE  * [it states the kind of figure asked for: count, %, money, date, duration]
+   ("What did X say about Y?" is answered apart: the central sentences of the named document's best
+   section for Y, search/answer_summary.py);
 5. answer with the best sentence whose context honours what the question pins down (periods,
    dates, numbers, places: search/constraints.py), plus up to two close runners-up and sentences
    from other documents that state the same finding; a sentence ending in ":" or followed by one
@@ -32,8 +34,10 @@ from quarry.records import Answer, Citation, Hit
 from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
+from search.answer_summary import SUMMARY_SENTENCES, Summary, summarise, with_best
 from search.answer_topic import Coverage, topic_coverage, uncovered
 from search.rerank import load_reranker, rerank
+from search.summary_request import summary_request
 from search.verify import verify_citations
 
 if TYPE_CHECKING:
@@ -60,9 +64,31 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     k = s.answer_passages if k is None else k
     mode = mode or s.mode
     abstain_below = s.abstain_below if abstain_below is None else abstain_below
-    sentences = s.answer_sentences if sentences is None else sentences
     checks = s.answer_checks if checks is None else checks
     question = searcher.check(question, k, mode)
+    request = summary_request(question)
+    if request is not None:  # "what did X say about Y": search/answer_summary.py
+        most = SUMMARY_SENTENCES if sentences is None else sentences
+        found = summarise(searcher, question, request, k, mode, filters, most, checks)
+        scope = {**(filters or {}), "doc": sorted(found.scope)}
+        if found.chosen:  # the ordinary answer's best sentence from the documents it may quote joins it
+            _, best = _extractive(searcher, question, k, scope, mode, reranker, s.abstain_below, 1, checks)
+            if best:
+                found = with_best(searcher, found, best[0], most)
+        elif found.coverage is not None and found.scope:  # the topic's passages miss its terms: the ordinary
+            # answer from the named documents (its own checks on the whole question) may still find it
+            ordinary, _ = _extractive(searcher, question, k, scope, mode, reranker, abstain_below,
+                                      s.answer_sentences if sentences is None else sentences, checks)
+            if not ordinary.abstained:
+                return replace(ordinary, interpreted={**ordinary.interpreted, "summary": "its passages miss the topic"})
+        return _summary(searcher, question, found)
+    sentences = s.answer_sentences if sentences is None else sentences
+    return _extractive(searcher, question, k, filters, mode, reranker, abstain_below, sentences, checks)[0]
+
+
+def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[str, list[str] | str] | None, mode: str,
+                reranker, abstain_below: float, sentences: int, checks: bool) -> tuple[Answer, list[Candidate]]:
+    """Steps 1-7 of the module docstring: the answer, and the sentences it quotes ([] when it abstains)."""
     hits = searcher.search(question, k=k, mode=mode, filters=filters).hits
     if mode == "hybrid" and hits:
         hits = with_lexical_extras(hits, searcher.search(question, k=LEXICAL_EXTRAS, mode="bm25", filters=filters).hits)
@@ -71,22 +97,22 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     q = analyse(question, searcher)
     interpreted: dict = {"answer_type": q.kind, "specifics": q.spec.to_dict(), "abstain_below": abstain_below}
     if not hits:
-        return _abstain(question, hits, interpreted, "no passage matches" + (" the filters" if filters else ""))
+        return _abstain(question, hits, interpreted, "no passage matches" + (" the filters" if filters else "")), []
     keys = q.keys
     topic = topic_coverage(keys, hits, searcher)
     interpreted["key_terms"] = [k.word for k in keys]
     interpreted["missing_terms"] = [k.word for k in topic.missing]
     interpreted["missing_share"] = round(topic.missing_share, 4)
     if topic.missing and checks and topic.missing_share >= MISSING_SHARE:
-        return _not_mentioned(question, hits, interpreted, topic, q.text)
+        return _not_mentioned(question, hits, interpreted, topic, q.text), []
     candidates = score_candidates(q, hits, searcher)
     chosen, reason = choose(q, candidates, searcher, sentences, checks)
     best = chosen[0].score if chosen else (max((c.score for c in candidates), default=0.0))
     interpreted["confidence"] = round(float(best), 4)
     if not chosen:
-        return _abstain(question, hits, interpreted, reason)
+        return _abstain(question, hits, interpreted, reason), []
     if chosen[0].score < abstain_below:
-        return _abstain(question, hits, interpreted, f"the best evidence scores {chosen[0].score:.2f}, under {abstain_below}")
+        return _abstain(question, hits, interpreted, f"the best evidence scores {chosen[0].score:.2f}, under {abstain_below}"), []
     not_quoted = uncovered([k for k in keys if k not in topic.missing], _evidence_texts(chosen), searcher, topic.neighbours)
     if not_quoted:  # a partial answer names what it could not find
         interpreted["missing_terms"] = [k.word for k in not_quoted]
@@ -94,7 +120,20 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
     citations = tuple(_citation(n, c, searcher) for n, c in enumerate(chosen, start=1))
     verify_citations(citations, searcher.source_text)
     text = " ".join(f"{collapse(c.quote)} [{c.n}]" for c in citations)
-    return Answer(question, text, False, citations, tuple(hits), interpreted)
+    return Answer(question, text, False, citations, tuple(hits), interpreted), chosen
+
+
+def _summary(searcher: "Searcher", question: str, found: Summary) -> Answer:
+    """A summary's cited sentences in document order, or its abstention (no confidence: `abstain_below`
+    calibrates the extractive score, not this one)."""
+    if found.coverage is not None:
+        return _not_mentioned(question, found.hits, found.interpreted, found.coverage, question)
+    if not found.chosen:
+        return _abstain(question, found.hits, found.interpreted, found.reason or "no sentence answers it")
+    citations = tuple(_citation(n, c, searcher) for n, c in enumerate(found.chosen, start=1))
+    verify_citations(citations, searcher.source_text)
+    text = " ".join(f"{collapse(c.quote)} [{c.n}]" for c in citations)
+    return Answer(question, text, False, citations, tuple(found.hits), found.interpreted)
 
 
 def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:

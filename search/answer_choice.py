@@ -41,8 +41,7 @@ def keys_covered(q: Question, c: Candidate, links) -> set[str]:
 def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most: int,
            checks: bool = True) -> tuple[list[Candidate], str]:
     """The answer's sentences (best first), or [] and why not."""
-    authority_terms = searcher.derived("authority_terms", _authority_terms)
-    known = _Known(searcher.document_frequency, searcher.derived("metadata_terms", _metadata_terms))
+    authority_terms, known = specifics_context(searcher)
     failures: list[str] = []  # why each better-scoring sentence was passed over
 
     def unmet_by(c: Candidate) -> str:
@@ -129,6 +128,13 @@ def _repeats(a: Candidate, b: Candidate) -> bool:
         return False
     ta, tb = term_set(a.quote), term_set(b.quote)
     return bool(ta | tb) and len(ta & tb) / len(ta | tb) >= NEAR_DUPLICATE
+
+
+def specifics_context(searcher: "Searcher") -> tuple[frozenset[str], "_Known"]:
+    """What search/constraints.py `unmet` reads of the index: the words naming its authorities, and the
+    terms it has seen (passages and metadata); made once per opened index."""
+    return (searcher.derived("authority_terms", _authority_terms),
+            _Known(searcher.document_frequency, searcher.derived("metadata_terms", _metadata_terms)))
 
 
 class _Known:

@@ -39,3 +39,16 @@ def test_near_miss_questions_abstain(real_searcher, qid):
     assert answer.abstained and not answer.citations
     assert answer.answer == "The corpus does not answer this confidently."
     assert 1 <= len(answer.passages) <= 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("qid", ["seed-017", "seed-052", "seed-091"])
+def test_a_summary_quotes_what_the_ordinary_answer_finds(real_searcher, qid):
+    """"What did X say about Y" routes to a summary; the gold sentence (which the ordinary answer quotes) stays in it:
+    seed-017 and -052 quote an inspectorate inside the council's own report, -091's gold is outside the summary's section."""
+    row = GOLD[qid]
+    answer = ask(real_searcher, row["question"])
+    assert answer.interpreted["answer_type"] == "summary" and not answer.abstained, answer.interpreted
+    assert any(_collapse(a["span"]) in _collapse(answer.answer) for a in row["answers"])
+    assert {c.hit.chunk.doc_id for c in answer.citations} == {Path(a["doc"]).stem for a in row["answers"]}  # the named one only
+    assert len(answer.citations) <= 4
