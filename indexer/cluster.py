@@ -62,8 +62,8 @@ class ModelSpec:
 
     def load(self) -> Embedder:
         if self.cache:
-            return load_embedder(self.model, self.device, self.batch_size, self.runtime, self.cache)
-        return load_embedder(self.model, self.device, self.batch_size, self.runtime)
+            return load_embedder(self.model, self.device, self.batch_size, self.runtime, self.cache, passages=True)
+        return load_embedder(self.model, self.device, self.batch_size, self.runtime, passages=True)
 
 
 @dataclass(frozen=True)

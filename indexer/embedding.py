@@ -38,7 +38,7 @@ class InProcess:
         for batch in batches:
             if self.model is None:
                 self.model = load_embedder(self.settings.model, self.settings.device, self.settings.batch_size,
-                                           self.settings.runtime, self.settings.model_cache)
+                                           self.settings.runtime, self.settings.model_cache, passages=True)
             start = time.perf_counter()
             vectors = self.model.embed(batch.texts)
             yield EmbeddedBatch(batch.hashes, vectors, self.model.model_id, IN_PROCESS, time.perf_counter() - start)

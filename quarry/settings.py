@@ -39,7 +39,7 @@ class Settings:
     model: str = _setting("all-MiniLM-L6-v2", "embedding model: the bundled default, a local sentence-transformers folder, or 'hash' (a fast fake for tests)")
     query_model: str = _setting("", "model that embeds queries: empty = the index's own; only the index model's int8 twin (all-MiniLM-L6-v2-int8, no torch) is accepted besides it")
     device: str = _setting("auto", "torch device for the embedding model: auto (cuda when a GPU is present, else cpu), cpu, cuda, cuda:1, ...")
-    runtime: str = _setting("auto", "how a local model runs on CPU: onnx (its fp32 ONNX export, made once from its own weights; same vectors), torch, or auto (whichever this CPU ran faster, measured once per model and CPU)")
+    runtime: str = _setting("auto", "how a local model runs on CPU: onnx (its fp32 ONNX export, made once from its own weights; same vectors), torch, bf16 (torch with bfloat16 products: vectors within 1e-4 cosine), or auto (whichever this CPU ran faster with vectors that agree, measured once per model and CPU; an index build may take bf16, queries only fp32)")
     model_cache: str = _setting("~/.cache/quarry/models", "folder of ONNX exports of local models and the runtime measured for each")
     batch_size: int = _setting(32, "passages per embedding batch")
     cluster: str = _setting("", "where `quarry index` embeds: empty = in this process; local or local:N = a local Dask cluster of N worker processes; tcp://HOST:PORT = the scheduler of a running Dask cluster (pip install 'quarry[cluster]')")
@@ -143,8 +143,8 @@ def validate(s: Settings) -> None:
         raise UsageError(f"port must be between 1 and 65535, not {s.port}")
     if s.cluster and not re.fullmatch(CLUSTER_SPEC, s.cluster):
         raise UsageError(f"cluster must be local, local:N (N workers) or a scheduler address like tcp://HOST:8786, not {s.cluster!r}")
-    if s.runtime not in {"auto", "torch", "onnx"}:
-        raise UsageError(f"runtime must be auto, torch or onnx, not {s.runtime!r}")
+    if s.runtime not in {"auto", "torch", "onnx", "bf16"}:
+        raise UsageError(f"runtime must be auto, torch, onnx or bf16, not {s.runtime!r}")
     if s.backend not in {"local", "milvus"}:
         raise UsageError(f"backend must be local or milvus, not {s.backend!r}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", s.milvus_collection):

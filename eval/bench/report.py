@@ -73,7 +73,7 @@ def markdown(res: BenchResult, notes: str = "") -> str:
             head += f", {part[0]['mean_tokens']:.0f} word-pieces on average; CPU flags: {part[0]['cpu_flags']}; load {part[0]['load']:.1f}"
         out += [f"## Embedding throughput ({head})", ""]
         out += _table(["embedder", "passages/s", "vs plain", "min cosine to plain", "mean cosine", "GFLOP/s", "of ceiling"],
-                      [[r["embedder"] + (" **(chosen)**" if r.get("chosen") else ""), r["passages_per_s"], f"{r['vs_plain']:.2f}x",
+                      [[r["embedder"] + (" **(chosen)**" if r.get("chosen") else "") + (" **(index builds)**" if r.get("chosen_for_passages") and not r.get("chosen") else ""), r["passages_per_s"], f"{r['vs_plain']:.2f}x",
                         f"{r['min_cosine']:.4f}", f"{r['mean_cosine']:.4f}", f"{r['gflops']:.1f}" if "gflops" in r else "–",
                         f"{r['of_ceiling']:.0%}" if "of_ceiling" in r else "–"] for r in part])
     clu = [r for r in rows if r["kind"] == "cluster"]

@@ -88,3 +88,27 @@ def test_the_fp32_onnx_export_gives_the_torch_vectors_under_the_same_model_id(tm
     assert record is not None and record["runtime"] in {"onnx", "torch"}
     assert record["measured"]["onnx"]["min_cosine"] >= onnx_models.EXACT
     assert type(auto).__name__ == {"onnx": "OnnxEmbedder", "torch": "SentenceTransformerEmbedder"}[record["runtime"]]
+    # passages (an index build) may take bf16, only on a CPU that multiplies bf16 and only when it agrees
+    assert ("bf16" in record["measured"]) == onnx_models.has_bf16(onnx_models.cpu_flags())
+    assert record["passages"] in {"torch", record["runtime"]} | ({"bf16"} if "bf16" in record["measured"] else set())
+    if record["passages"] == "bf16":
+        assert record["measured"]["bf16"]["min_cosine"] >= onnx_models.BF16_AGREE
+    batch = load_embedder("all-MiniLM-L6-v2", runtime="auto", cache=str(tmp_path), passages=True)
+    assert getattr(batch, "bf16", False) == (record["passages"] == "bf16")
+
+
+@pytest.mark.slow
+def test_bf16_products_give_vectors_within_the_agreement_under_the_same_model_id():
+    texts = onnx_models.PROBES + ["Care leavers", "Inspection of Dorset local authority children’s services " * 20]
+    bf16 = load_embedder("all-MiniLM-L6-v2", runtime="bf16")
+    torch = load_embedder("all-MiniLM-L6-v2", runtime="torch")
+    assert bf16.bf16 and not torch.bf16 and bf16.model_id == torch.model_id
+    vectors = bf16.embed(texts)
+    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert onnx_models.min_cosine(vectors, torch.embed(texts)) >= onnx_models.BF16_AGREE
+    assert not np.array_equal(vectors, torch.embed(texts))  # it did run in bf16
+
+
+def test_bf16_is_measured_only_on_cpus_that_multiply_it():
+    assert onnx_models.has_bf16(["avx2", "avx512f", "avx512_bf16"]) and onnx_models.has_bf16(["amx_bf16"])
+    assert not onnx_models.has_bf16(onnx_models.cpu_flags(CPUINFO))
