@@ -73,6 +73,7 @@ def antecedent(texts: Sequence[str], titles: Sequence[bool], i: int) -> int | No
     return first
 
 
+@lru_cache(maxsize=50_000)  # a pure test of the text: comparisons read the same passages' sentences again
 def boilerplate(sentence: str) -> frozenset[str] | None:
     """When a sentence is letter furniture (copy list, sign-off, publication notice, thanks): the terms
     of a question that asks about it; None for a sentence about the services."""
