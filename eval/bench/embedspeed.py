@@ -56,6 +56,16 @@ def _gemm_graph(rows: int, path: Path) -> Path:
     return path
 
 
+def _layers(x: Any, ws: dict[str, Any]) -> Any:
+    """The gemm graph's products on numpy or torch arrays (`ws` by initializer name): one ceiling's work."""
+    h = x
+    for layer in range(LAYERS):
+        ys = [h @ ws[f"w{layer}_{j}"] for j in range(4)]
+        ys.append((h @ ws[f"w{layer}_4"]) @ ws[f"w{layer}_5"])
+        h = sum(ys)
+    return h
+
+
 def _best_seconds(fn: Callable[[], Any], repeats: int = 5) -> float:
     fn()
     times = []
@@ -84,14 +94,8 @@ def gemm_ceiling(rows: int = 8 * 192) -> list[dict[str, Any]]:
 
         ws = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(fp32)).graph.initializer}
 
-        def numpy_layers():
-            h = x
-            for layer in range(LAYERS):
-                ys = [h @ ws[f"w{layer}_{j}"] for j in range(4)]
-                ys.append((h @ ws[f"w{layer}_4"]) @ ws[f"w{layer}_5"])
-                h = sum(ys)
-
-        out.append({"kernel": "numpy fp32 matmul (BLAS)", "precision": "fp32", "gflops": flops / _best_seconds(numpy_layers) / 1e9})
+        out.append({"kernel": "numpy fp32 matmul (BLAS)", "precision": "fp32",
+                    "gflops": flops / _best_seconds(lambda: _layers(x, ws)) / 1e9})
         options = ort.SessionOptions()
         options.log_severity_level = 3
         for name, file, precision in (("onnxruntime fp32 MatMul", fp32, "fp32"), ("onnxruntime int8 MatMulInteger (dynamic)", int8, "int8")):
@@ -106,15 +110,8 @@ def gemm_ceiling(rows: int = 8 * 192) -> list[dict[str, Any]]:
             xb = torch.from_numpy(x).to(torch.bfloat16)
             wb = {k: torch.from_numpy(v).to(torch.bfloat16) for k, v in ws.items()}
 
-            def bf16_layers():
-                h = xb
-                for layer in range(LAYERS):
-                    ys = [h @ wb[f"w{layer}_{j}"] for j in range(4)]
-                    ys.append((h @ wb[f"w{layer}_4"]) @ wb[f"w{layer}_5"])
-                    h = sum(ys)
-
             out.append({"kernel": "torch bf16 matmul (oneDNN, AVX-512 BF16)", "precision": "bf16",
-                        "gflops": flops / _best_seconds(bf16_layers) / 1e9})
+                        "gflops": flops / _best_seconds(lambda: _layers(xb, wb)) / 1e9})
     return out
 
 

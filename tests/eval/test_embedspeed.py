@@ -28,6 +28,8 @@ def test_the_ceiling_graph_computes_the_model_shaped_products(tmp_path):
         h = sum([h @ ws[f"w{layer}_{j}"] for j in range(4)] + [(h @ ws[f"w{layer}_4"]) @ ws[f"w{layer}_5"]])
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     np.testing.assert_allclose(got, h, rtol=1e-3, atol=1e-3 * float(np.abs(h).max()))
+    # the ceiling times exactly these products (numpy here; torch bf16 tensors go through the same function)
+    np.testing.assert_allclose(embedspeed._layers(x, ws), h, rtol=1e-5, atol=1e-5 * float(np.abs(h).max()))
 
 
 def test_the_report_prints_cpu_flags_the_ceiling_and_each_runtimes_share_of_it():
