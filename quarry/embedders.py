@@ -299,11 +299,11 @@ def load_embedder(spec: str, device: str = "auto", batch_size: int = 32, runtime
 
 
 def _onnx_fp32(path: Path, model_id: str, cache: Path, batch_size: int) -> "OnnxEmbedder":
-    """A local model's fp32 ONNX export (made on first use) as an embedder under the model's own id."""
+    """A local model's fused fp32 ONNX export (made on first use) as an embedder under the model's own id."""
     from quarry import onnx_models
 
     dim, max_tokens = onnx_models.shape(path)
-    return OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH), model_file=onnx_models.fp32_onnx(path, model_id, cache),
+    return OnnxEmbedder(batch_size=min(batch_size, ONNX_BATCH), model_file=onnx_models.fused_onnx(path, model_id, cache),
                         model_id=model_id, tokenizer_file=path / "tokenizer.json", dim=dim, max_tokens=max_tokens)
 
 
@@ -343,7 +343,7 @@ def _measure_runtimes(path: Path, model_id: str, cache: Path, batch_size: int) -
         onnx_models.choose_runtime(fp32) == "onnx" else "torch"
     batch = {name: {"rate": m["passage_rate"], "min_cosine": m["min_cosine"]} for name, m in measured.items()
              if name == "torch" or name == choice or (name == "bf16" and m["min_cosine"] >= onnx_models.BF16_AGREE)}
-    record = {"model_id": model_id, "cpu_flags": onnx_models.cpu_flags(), "measured": measured, "runtime": choice,
+    record = {"model_id": model_id, "cpu_flags": onnx_models.cpu_flags(), "export": onnx_models.EXPORT, "measured": measured, "runtime": choice,
               "passages": onnx_models.choose_runtime(batch)}
     onnx_models.write_choice(cache, model_id, record)
     return record

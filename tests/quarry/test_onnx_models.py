@@ -62,11 +62,13 @@ def test_the_bundled_models_shape_comes_from_its_config_files():
 
 
 def test_a_recorded_choice_is_read_back_only_for_the_same_cpu_flags(tmp_path):
-    record = {"model_id": "m@1", "cpu_flags": ["avx2"], "runtime": "onnx", "measured": {}}
+    record = {"model_id": "m@1", "cpu_flags": ["avx2"], "export": onnx_models.EXPORT, "runtime": "onnx", "measured": {}}
     onnx_models.write_choice(tmp_path, "m@1", record)
     assert onnx_models.read_choice(tmp_path, "m@1", ["avx2"]) == record
     assert onnx_models.read_choice(tmp_path, "m@1", ["avx2", "avx512_vnni"]) is None  # another machine: measure again
     assert onnx_models.read_choice(tmp_path, "other@2", ["avx2"]) is None
+    onnx_models.write_choice(tmp_path, "m@1", {**record, "export": onnx_models.EXPORT - 1})
+    assert onnx_models.read_choice(tmp_path, "m@1", ["avx2"]) is None  # measured on an earlier export: measure again
 
 
 def test_an_unknown_runtime_is_one_clear_error():
@@ -82,7 +84,11 @@ def test_the_fp32_onnx_export_gives_the_torch_vectors_under_the_same_model_id(tm
     assert isinstance(onnx, OnnxEmbedder) and isinstance(torch, SentenceTransformerEmbedder)
     assert onnx.model_id == torch.model_id == model_id_for("all-MiniLM-L6-v2")
     assert onnx_models.min_cosine(onnx.embed(texts), torch.embed(texts)) >= onnx_models.EXACT
-    assert [p.name for p in tmp_path.glob("*/*.onnx")] == ["model.fp32.onnx"]  # made once, kept beside nothing else
+    assert [p.name for p in tmp_path.glob("*/*.onnx")] == [onnx_models.FUSED]  # made once, kept beside nothing else
+    assert onnx.model_file.name == onnx_models.FUSED
+    # the bundled MiniLM is a BERT: every layer's attention, skip-layer-norm and GELU are fused nodes
+    assert onnx_models.fused_ops(onnx.model_file) == {"Attention": 6, "SkipLayerNormalization": 12, "BiasGelu": 6,
+                                                     "EmbedLayerNormalization": 1}
     auto = load_embedder("all-MiniLM-L6-v2", runtime="auto", cache=str(tmp_path))  # measures once and records it
     record = onnx_models.read_choice(tmp_path, onnx.model_id, onnx_models.cpu_flags())
     assert record is not None and record["runtime"] in {"onnx", "torch"}
