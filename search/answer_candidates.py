@@ -16,6 +16,9 @@ from quarry.records import Chunk, Hit
 MIN_WORDS = 3  # shorter "sentences" are headings or list labels
 HEADING_WORDS = 8  # a capitalised line this short without closing punctuation is a heading
 NEXT_SENTENCE_CHARS = 600  # how far after a passage's last sentence its continuation is looked for
+TABLE_LINES = 4  # this many lines in a row without closing punctuation are a table (a judgement table, a key-figures box)
+VALUE_WORDS = 4  # a table line this short after a longer one is that line's value ("Outstanding", "Requires improvement")
+_SEPARATOR = re.compile(r"\s[-\u2013\u2014]\s|:\s")  # a line holding its own label and value
 
 # A next sentence starting like this refers back to the one before: quote them together.
 _CONTINUES = re.compile(r"^[\"'\u2018\u201c(]*(?:This|These|That|Those|It|Its|They|Their|Them|He|She|His|Her|Such|"
@@ -113,9 +116,18 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
         spans = passage_sentences(c.text)
         texts = [c.text[a:b] for a, b in spans]
         titles = [heading_like(t) for t in texts]
+        rows, tables = table_rows(c.text)
         subheading = ""
         for i, (a, b) in enumerate(spans):
             text = texts[i]
+            table = next((t for t in tables if t[0] <= a < t[1]), None)
+            if table is not None:  # a table's lines are quoted as its rows, once, where the table starts
+                for ra, rb in rows if a == table[0] else ():
+                    key = (c.doc_id, c.char_start + ra, c.char_start + rb)
+                    if key not in seen and table[0] <= ra < table[1]:
+                        seen.add(key)
+                        out.append(Candidate(hit, key[1], key[2], c.text[ra:rb], context=subheading))
+                continue
             if titles[i]:
                 subheading = text
                 continue
@@ -139,6 +151,48 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
             context = "\n".join(x for x in (subheading, texts[first - 1] if first else "") if x)
             out.append(Candidate(hit, start, end, cut_quote(c, start, end, source_text), context=context))
     return out
+
+
+def table_rows(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The rows of the tables in a passage, as quotable spans, and the spans of the tables themselves.
+
+    A table is TABLE_LINES or more consecutive lines none of which ends like a sentence (extracted from a
+    PDF table, a label and its value often stand on lines of their own). A line followed by a shorter one of
+    at most VALUE_WORDS words is a row with its value: "The impact of leaders on social work practice
+    with children and families\nOutstanding"; any other line of MIN_WORDS words or more is a row by itself
+    ("Overall effectiveness Good"). Only a run with two such labelled values is a table (a bullet list or
+    an address is not: its lines stay sentences and headings). A table's lines are its rows, nothing else."""
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        lead = len(line) - len(line.lstrip())
+        words = len(re.findall(r"[^\W\d_]{2,}", stripped))  # words of letters ("© Crown copyright 2021": 2)
+        bare = bool(stripped) and not re.search(r"[.!?;:,]\W*$", stripped) and words > 0
+        own = bool(_SEPARATOR.search(stripped))  # "MARAC - Multi-Agency ...", "Inspection dates: ...": label and value in one
+        lines.append((offset + lead, offset + lead + len(stripped), words, bare, own))
+        offset += len(line) + 1
+    rows, tables, i = [], [], 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j][3]:
+            j += 1
+        if j - i >= TABLE_LINES:
+            found, pairs, k = [], 0, i
+            while k < j:
+                start, end, n, _, own = lines[k]
+                if k + 1 < j and lines[k + 1][2] <= VALUE_WORDS < n and not own and not lines[k + 1][4]:
+                    found.append((start, lines[k + 1][1]))
+                    pairs += 1
+                    k += 2
+                    continue
+                if n >= MIN_WORDS:
+                    found.append((start, end))
+                k += 1
+            if pairs >= 2:  # labels with values; other runs of bare lines (a list, an address) are read as before
+                rows += found
+                tables.append((lines[i][0], lines[j - 1][1]))
+        i = max(j, i + 1)
+    return rows, tables
 
 
 def cut_quote(chunk: Chunk, start: int, end: int, source_text: Callable[[str], str]) -> str:

@@ -54,7 +54,7 @@ def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most:
         chunk = c.hit.chunk
         context = "\n".join([c.context, c.quote, " ".join(chunk.heading_path) or chunk.heading])
         doc_terms = term_set(" ".join(x for x in (c.hit.doc.title, c.hit.doc.authority or "") if x))
-        missing = unmet(q.spec, context, c.hit.doc.years, known, authority_terms, doc_terms)
+        missing = unmet(q.spec, context, c.hit.doc.years, known, authority_terms, doc_terms, c.hit.doc.published)
         return "the closest passages do not match " + ", ".join(missing) if missing else ""
 
     def fits(c: Candidate) -> bool:

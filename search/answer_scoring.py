@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from quarry.analysis import terms
-from quarry.records import Hit
+from quarry.records import DocInfo, Hit
 from search.answer_candidates import Candidate, boilerplate, candidates_from, collapse, passage_sentences, term_set
 from search.answer_topic import KeyTerm, key_terms
 from search.answer_types import COUNT, acronym_asked, counted, has_figure, question_type
-from search.constraints import Specifics, specifics, strip_periods
+from search.constraints import MONTHS, Specifics, specifics, strip_periods
 
 if TYPE_CHECKING:
     from search.api import Searcher
@@ -112,6 +112,16 @@ def analyse(question: str, searcher: "Searcher") -> Question:
                     key_terms(asked, months, df))
 
 
+def document_terms(q: Question, doc: DocInfo) -> frozenset[str]:
+    """What a passage's document says of it to the question: its title's terms, and the words of a whole
+    date the question names when the document was published that day ("01", "1", "april", "2022")."""
+    found = term_set(doc.title)
+    if doc.published and doc.published in q.spec.dates:
+        year, month, day = doc.published.split("-")
+        found = found | term_set(f"{int(day)} {day} {MONTHS[int(month) - 1]} {year}")
+    return found
+
+
 def coverage(q: Question, found: set[str]) -> float:
     """IDF-weighted share of the question's content terms that are in `found` (0 when it has none)."""
     total = sum(q.idf.values())
@@ -128,7 +138,7 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
         chunk = c.hit.chunk
         key = f"{chunk.doc_id}\n{chunk.heading}"
         if key not in context_terms:
-            context_terms[key] = term_set(c.hit.doc.title) | term_set(" ".join(chunk.heading_path) or chunk.heading)
+            context_terms[key] = document_terms(q, c.hit.doc) | term_set(" ".join(chunk.heading_path) or chunk.heading)
         own = term_set(c.quote) | context_terms[key]
         c.coverage = max(coverage(q, own), CONTEXT_DISCOUNT * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)

@@ -209,7 +209,7 @@ def _sections(searcher: "Searcher", q, hits: Sequence[Hit], checks: bool,
         heading = " > ".join(section.get("heading_path") or []) or section.get("title") or ""
         if checks and not q.personal:
             doc_terms = term_set(" ".join(x for x in (hit.doc.title, hit.doc.authority or "", hit.doc.publisher or "") if x))
-            missing = unmet(q.spec, f"{heading}\n{text}", hit.doc.years, known, authority_terms, doc_terms)
+            missing = unmet(q.spec, f"{heading}\n{text}", hit.doc.years, known, authority_terms, doc_terms, hit.doc.published)
             if strict_names:
                 in_doc = doc_terms | term_set(doc.text)
                 missing += [q.spec.word(n) for n in q.spec.names if n not in in_doc and q.spec.word(n) not in missing]

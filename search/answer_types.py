@@ -14,10 +14,10 @@ import re
 from quarry.analysis import stem
 
 COUNT, PERCENT, MONEY, DATE, DURATION, DEFINITION = "count", "percent", "money", "date", "duration", "definition"
-CAUSE = "cause"
-SOFT = frozenset({CAUSE})  # kinds that earn the bonus but are not required of an answer
+CAUSE, RATING = "cause", "rating"
+SOFT = frozenset({CAUSE, RATING})  # kinds that earn the bonus but are not required of an answer
 LABELS = {COUNT: "a count", PERCENT: "a percentage or rate", MONEY: "a sum of money", DATE: "a date",
-          DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause"}
+          DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause", RATING: "a judgement"}
 NEAR_WORDS = 8  # a figure is about a thing when they stand this many words apart at most
 
 _ACRONYM_QUESTION = re.compile(r"^\s*(?i:what\s+(?:is|are|does|do)\s+(?:the\s+|an?\s+)?)([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b"
@@ -34,6 +34,9 @@ _QUESTION = (  # checked in this order: "what percentage of the budget" is a per
     (COUNT, re.compile(r"\b(?:how many|what number|number of)\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
     (DURATION, re.compile(r"\bhow long\b(?! ago)|\b(?:duration|length) of\b", re.I)),
     (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
+    # "How did Ofsted judge...", "What overall effectiveness judgement...", "How was the service rated?"
+    (RATING, re.compile(r"\bhow (?:did|does|do|was|were|is|are|has|have)\b[^?]*\b(?:judge|judged|rate|rated|grade|graded)\b|"
+                        r"\b(?:what|which)\b[^?]*\b(?:judgements?|judgments?|ratings?|grades?|gradings?)\b", re.I)),
     (CAUSE, re.compile(r"^\s*why\b|\bwhat (?:caused|causes|made|makes|led to|leads to|was the reason|is the reason|were the reasons)\b", re.I)),
 )
 
@@ -44,7 +47,11 @@ _NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|th
                  r"hundred|hundreds|thousand|thousands|dozen|dozens")
 _UNITS = r"(?:days?|weeks?|months?|years?|hours?|minutes?|working days?)"
 
+_GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate|excellent|adequate|satisfactory|poor|weak)"
 _FIGURE = {
+    # a judgement stated as one: a table row, a heading or a sentence ending in its grade ("...: good",
+    # "Services are good."); not a grade in passing ("when it was judged good in 2019": an earlier inspection's)
+    RATING: re.compile(rf"(?:^|\s|:){_GRADE}\W*$", re.I),
     CAUSE: re.compile(r"\b(?:because|due to|owing to|as a result|caused by|attributed to|attributable to|result of|"
                       r"reason|reasons|led to|leading to|since)\b", re.I),
     PERCENT: re.compile(r"\d\s?%|\d\s?per ?cent\b|\d\s+per\s+(?:1,?000|10,?000|100,?000)\b", re.I),

@@ -332,12 +332,12 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
-    from search.answer_scoring import best_rank, coverage, unasked_boilerplate
+    from search.answer_scoring import best_rank, coverage, document_terms, unasked_boilerplate
     from search.answer_types import COUNT, counted, has_figure
     from search.verify import verify_citations
 
     evidence = frozenset().union(*(term_set(h.chunk.text) | term_set(" ".join(h.chunk.heading_path) or h.chunk.heading)
-                                   for h in hits))
+                                   | document_terms(q, h.doc) for h in hits))
     if coverage(q, evidence) < MIN_COVERAGE:  # no sentence of these passages can reach it: skip splitting them
         return replace(row, reason=UNCOVERED)
     cands = [c for c in candidates_from(hits, searcher.source_text) if not unasked_boilerplate(q, c.quote)]
@@ -346,7 +346,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     for c in cands:
         chunk = c.hit.chunk
         heading = " ".join(chunk.heading_path) or chunk.heading
-        own = term_set(c.quote) | term_set(heading)
+        own = term_set(c.quote) | term_set(heading) | document_terms(q, c.hit.doc)  # as the answer step reads it
         c.coverage = max(coverage(q, own), 0.7 * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
         c.cosine = float(cosine[chunk.chunk_id])

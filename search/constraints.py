@@ -21,6 +21,7 @@ _MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b") 
 _PERIOD = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s?[/\u2013-]\s?(\d{4}|\d{2}))?(?![\d%])")
 _SHORT_PERIOD = re.compile(r"(?<![\d/.,])(\d\d)/(\d\d)(?![\d/])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w])")
+_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)\b", re.I)
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w'\u2019-]*)")
 # capitalised question words that name nothing
 _NOT_NAMES = frozenset("i what which who whom whose when where why how is are was were do does did has have had can could "
@@ -36,6 +37,7 @@ class Specifics:
     numbers: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # BM25 terms of capitalised words (proper nouns, acronyms)
     words: tuple[str, ...] = ()  # the question's own word for each name ("Ambulance" for "ambul")
+    dates: tuple[str, ...] = ()  # whole dates, ISO ("report published 19 november 2021" -> "2021-11-19")
 
     def word(self, name: str) -> str:
         """How the question wrote a name term (reasons are shown to people, who never typed stems)."""
@@ -101,15 +103,28 @@ def specifics(question: str) -> Specifics:
         numbers=tuple(sorted(numbers_in(question))),
         names=tuple(names),
         words=tuple(names.values()),
+        dates=tuple(dict.fromkeys(dates_in(question))),
     )
 
 
+def dates_in(text: str) -> list[str]:
+    """Whole dates written out ("19 November 2021", "2nd may 2023"), as ISO dates."""
+    return [f"{int(y):04d}-{MONTHS.index(m.lower()) + 1:02d}-{int(d):02d}" for d, m, y in _DATE.findall(text)
+            if 1 <= int(d) <= 31]
+
+
 def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=None,
-          authority_terms: frozenset[str] = frozenset(), doc_terms: Iterable[str] = ()) -> list[str]:
+          authority_terms: frozenset[str] = frozenset(), doc_terms: Iterable[str] = (),
+          published: str | None = None) -> list[str]:
     """What the evidence leaves unmet: periods, months or numbers of the question missing from the
     evidence's context (its sentence, neighbours and heading; for years also its document's years),
-    names the whole index has never seen, and local authorities other than the evidence's own."""
+    names the whole index has never seen, and local authorities other than the evidence's own.
+    A whole date the question names ("the report published 19 November 2021") is met by a document
+    `published` that day (ISO), whatever its sentences say."""
     missing: list[str] = []
+    if published in spec.dates:
+        year, month, day = (int(x) for x in published.split("-"))
+        context = f"{context}\n{day} {MONTHS[month - 1].capitalize()} {year} ({day:02d})"  # "1 April" or "01 april"
     have_years = set(years)
     for p in periods_in(context):
         have_years |= p

@@ -11,7 +11,7 @@ from search.answer_types import acronym_asked, counted, has_figure, question_typ
     ("What proportion of cases were allocated?", "percent"),
     ("What was the re-referral rate in 2009/10?", "percent"),
     ("What was Wrexham's rate of looked after children?", "percent"),
-    ("How did foster carers rate the support?", None),  # "rate" the verb
+    ("How did foster carers rate the support?", "rating"),  # "rate" the verb: a judgement, not a percentage
     ("How much did Wrexham spend on social services?", "money"),
     ("What was the budget for adult social care?", "money"),
     ("How did the Executive Board respond to the overspend?", None),
@@ -70,3 +70,25 @@ def test_a_count_must_stand_by_the_thing_counted():
 def test_figures(kind, sentence, expected):
     acronym = "MARAC" if kind == "definition" else None
     assert has_figure(sentence, kind, acronym=acronym) is expected
+
+
+@pytest.mark.parametrize("question", [
+    "How did Ofsted judge the impact of leaders on social work practice (report published 19 november 2021)?",
+    "What overall effectiveness judgement did Ofsted give Dorset children's services?",
+    "How was the fostering service rated?",
+])
+def test_judgement_questions_ask_for_a_rating(question):
+    assert question_type(question) == "rating"
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("The impact of leaders on social work practice with children and families\nOutstanding", True),  # a table row
+    ("Overall effectiveness Good", True),
+    ("In 2018, Wakefield was judged inadequate across all areas.", False),  # in passing: often an earlier inspection
+    ("Overall, the service was judged to be good.", True),
+    ("Services for care leavers are good.", True),
+    ("Leaders have a good understanding of practice.", False),  # "good" describing, not a judgement
+    ("Most children in care live in stable placements.", False),
+])
+def test_a_rating_is_a_grade_given_as_the_judgement(sentence, expected):
+    assert has_figure(sentence, "rating") is expected

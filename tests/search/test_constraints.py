@@ -45,3 +45,27 @@ def test_unmet_names_are_shown_as_the_question_wrote_them():
     assert "ambul" in spec.names and spec.word("ambul") == "Ambulance"
     assert unmet(spec, "The budget was £47.66m.", known_terms={"welsh", "servic", "budget"}) == ["Ambulance"]
     assert specifics("Did Wrexham's panel meet?").word("wrexham") == "Wrexham"
+
+
+def test_a_whole_date_the_question_names_is_met_by_a_document_published_that_day():
+    spec = specifics("How did Ofsted judge leaders in Dorset (report published 01 april 2022)?")
+    assert spec.dates == ("2022-04-01",) and spec.numbers == ("01",)
+    assert specifics("What happened on 19 November 2021?").dates == ("2021-11-19",)
+    sentence = "Leaders are good."  # says nothing of the date itself
+    assert unmet(spec, sentence, (2022,), published="2022-04-01") == []
+    assert unmet(spec, sentence, (2022,), published="2022-04-02") == ["01"]  # another report of that authority
+    assert unmet(spec, sentence, (2022,)) == ["01"]
+    # a month or a day alone is not a date: the document's date does not stand in for it
+    assert unmet(specifics("How many referrals were there in April 2022?"), sentence, (2022,), published="2022-04-01") == ["april"]
+
+
+def test_a_document_published_on_the_date_asked_covers_the_dates_words():
+    from quarry.records import DocInfo
+    from search.answer_scoring import Question, document_terms
+
+    q = Question("how did ofsted judge leaders (report published 01 april 2022)", ("judg", "leader", "01", "april", "2022"),
+                 {}, None, specifics("How did Ofsted judge leaders (report published 01 april 2022)?"))
+    doc = DocInfo("d", "d.txt", "Inspection of Dorset children's services", published="2022-04-01")
+    assert {"01", "april", "2022", "inspect", "dorset"} <= document_terms(q, doc)
+    other = DocInfo("e", "e.txt", "Inspection of Dorset children's services", published="2022-04-02")
+    assert not {"01", "april"} & document_terms(q, other)  # another day's report does not cover the date
