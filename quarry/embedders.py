@@ -23,6 +23,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from quarry.errors import QuarryError
+from quarry.settings import RUNTIMES
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 SMALL_BATCH = 4  # texts up to this many (queries) are embedded on one thread
@@ -265,7 +266,6 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-RUNTIMES = ("auto", "torch", "onnx", "bf16")
 DEFAULT_CACHE = "~/.cache/quarry/models"
 
 

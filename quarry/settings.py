@@ -12,6 +12,8 @@ from typing import Any, Mapping
 
 from quarry.errors import UsageError
 
+RUNTIMES = ("auto", "torch", "onnx", "bf16")  # how a local model is run (quarry/embedders.py `load_embedder`)
+
 FUSIONS = ("rrf", "weighted", "learned")
 CLUSTER_SPEC = r"local(:[1-9][0-9]{0,3})?|(tcp|tls|ws|wss|ucx)://\S+"  # `cluster`: a local Dask cluster or a scheduler address
 MODES = ("hybrid", "bm25", "dense")  # retrieval modes, the default first; sorted(MODES) is the order of results tables
@@ -143,8 +145,8 @@ def validate(s: Settings) -> None:
         raise UsageError(f"port must be between 1 and 65535, not {s.port}")
     if s.cluster and not re.fullmatch(CLUSTER_SPEC, s.cluster):
         raise UsageError(f"cluster must be local, local:N (N workers) or a scheduler address like tcp://HOST:8786, not {s.cluster!r}")
-    if s.runtime not in {"auto", "torch", "onnx", "bf16"}:
-        raise UsageError(f"runtime must be auto, torch, onnx or bf16, not {s.runtime!r}")
+    if s.runtime not in RUNTIMES:
+        raise UsageError(f"runtime must be {', '.join(RUNTIMES[:-1])} or {RUNTIMES[-1]}, not {s.runtime!r}")
     if s.backend not in {"local", "milvus"}:
         raise UsageError(f"backend must be local or milvus, not {s.backend!r}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", s.milvus_collection):
