@@ -153,7 +153,8 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
     return out
 
 
-def table_rows(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+@lru_cache(maxsize=20_000)  # a pure function of the passage's text, read again for every topic a comparison asks
+def table_rows(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """The rows of the tables in a passage, as quotable spans, and the spans of the tables themselves.
 
     A table is TABLE_LINES or more consecutive lines none of which ends like a sentence (extracted from a
@@ -192,7 +193,7 @@ def table_rows(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]
                 rows += found
                 tables.append((lines[i][0], lines[j - 1][1]))
         i = max(j, i + 1)
-    return rows, tables
+    return tuple(rows), tuple(tables)
 
 
 def cut_quote(chunk: Chunk, start: int, end: int, source_text: Callable[[str], str]) -> str:
@@ -227,6 +228,7 @@ def next_sentence(source: str, end: int) -> tuple[int, int, str] | None:
     return None
 
 
+@lru_cache(maxsize=200_000)  # a pure test of the line: every comparison and answer reads the same passages' lines
 def heading_like(text: str) -> bool:
     """A title or heading line: no closing punctuation, starts capitalised, and is either short
     (at most HEADING_WORDS words) or mostly capitalised words. Table rows ("a | b") are not headings."""

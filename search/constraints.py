@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from quarry.analysis import terms
@@ -113,6 +114,23 @@ def dates_in(text: str) -> list[str]:
             if 1 <= int(d) <= 31]
 
 
+# What a piece of evidence states, remembered per text: a comparison checks the same passages' sentences
+# against every topic, and an answer the same sentences again as the question is refined.
+@lru_cache(maxsize=50_000)
+def _years_in(context: str) -> frozenset[int]:
+    return frozenset().union(*periods_in(context))
+
+
+@lru_cache(maxsize=50_000)
+def _months_in(context: str) -> frozenset[str]:
+    return frozenset(months_in(context))
+
+
+@lru_cache(maxsize=50_000)
+def _numbers_in(context: str) -> frozenset[str]:
+    return frozenset(numbers_in(context))
+
+
 def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=None,
           authority_terms: frozenset[str] = frozenset(), doc_terms: Iterable[str] = (),
           published: str | None = None) -> list[str]:
@@ -125,16 +143,17 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
     if published in spec.dates:
         year, month, day = (int(x) for x in published.split("-"))
         context = f"{context}\n{day} {MONTHS[month - 1].capitalize()} {year} ({day:02d})"  # "1 April" or "01 april"
-    have_years = set(years)
-    for p in periods_in(context):
-        have_years |= p
-    for period in spec.periods:
-        if not period <= have_years:
-            missing.append("/".join(str(y) for y in sorted(period)))
-    have_months = months_in(context)
-    missing += [m for m in spec.months if m not in have_months]
-    have_numbers = numbers_in(context)
-    missing += [n for n in spec.numbers if n not in have_numbers]
+    if spec.periods:
+        have_years = set(years) | _years_in(context)
+        for period in spec.periods:
+            if not period <= have_years:
+                missing.append("/".join(str(y) for y in sorted(period)))
+    if spec.months:
+        have_months = _months_in(context)
+        missing += [m for m in spec.months if m not in have_months]
+    if spec.numbers:
+        have_numbers = _numbers_in(context)
+        missing += [n for n in spec.numbers if n not in have_numbers]
     have_terms: set[str] | None = None  # the context's terms, made only when a council's name is to be looked up
     for name in spec.names:
         if known_terms is not None and name not in known_terms:

@@ -362,18 +362,18 @@ def test_a_judgement_table_is_quoted_row_by_row_and_contact_lines_are_not():
              "Judgement Grade\nThe impact of leaders on social work practice with children and families\nOutstanding\n"
              "The experiences and progress of children who need help and protection\nGood\nOverall effectiveness Good")
     rows, tables = table_rows(table)
-    assert tables == [(0, len(table))]
+    assert tables == ((0, len(table)),)
     assert [table[a:b] for a, b in rows] == [
         "Inspection of Dorset local authority children’s services",
         "Inspection dates: 27 September to 8 October 2021",  # a label with its value on one line takes no other
         "The impact of leaders on social work practice with children and families\nOutstanding",
         "The experiences and progress of children who need help and protection\nGood", "Overall effectiveness Good"]
     contact = "Piccadilly Gate\nStore Street\nManchester\nM1 2WD\nT: 0300 123 1231\nW: www.gov.uk/ofsted"
-    assert table_rows(contact) == ([], [])  # lines without labelled values (an address) are no table
+    assert table_rows(contact) == ((), ())  # lines without labelled values (an address) are no table
     glossary = "Glossary\nMARAC - Multi-Agency Risk Assessment Conference\nMCA - Mental Capacity Act\nLSCB - Local Safeguarding Children Board"
-    assert table_rows(glossary) == ([], [])  # each line is its own entry: a list, read as before
+    assert table_rows(glossary) == ((), ())  # each line is its own entry: a list, read as before
     prose = "Children are seen alone.\nTheir plans are reviewed.\nManagers oversee practice.\nLeaders know this."
-    assert table_rows(prose) == ([], [])
+    assert table_rows(prose) == ((), ())
     doc = "Intro sentence here is long enough.\n" + table
     hit = _hit(DocInfo("d", "d", "Dorset"), table, len("Intro sentence here is long enough.\n"), 1)
     quotes = [c.quote for c in candidates_from([hit], lambda d: doc)]
