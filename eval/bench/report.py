@@ -93,6 +93,12 @@ def markdown(res: BenchResult, notes: str = "") -> str:
         out += ["## Approximate FAISS: HNSW vs flat (same vectors, the benchmark queries)", ""]
         out += _table(["chunks", "index", "build s", "p50 ms", "p95 ms", "recall@10 vs flat"],
                       [[r["chunks"], r["index"], r["build_s"], r["p50_ms"], r["p95_ms"], f"{r['recall_at_10']:.3f}"] for r in ann])
+    cmp = [r for r in rows if r["kind"] == "compare"]
+    if cmp:
+        out += ["## quarry compare by authority (silver questions without their authority, warm)", ""]
+        out += _table(["documents", "chunks", "groups", "comparisons", "p50 s", "p90 s", "p95 s", "max s"],
+                      [[r["documents"], r["chunks"], r["groups"], r["questions"], f"{r['p50_ms'] / 1000:.2f}",
+                        f"{r['p90_ms'] / 1000:.2f}", f"{r['p95_ms'] / 1000:.2f}", f"{r['max_ms'] / 1000:.2f}"] for r in cmp])
     cold = [r for r in rows if r["kind"] == "cold"]
     if cold:
         out += [f"## Cold start (fresh process, index of {cold[0]['size']} chunks)", ""]

@@ -16,7 +16,7 @@ from eval.bench import latency
 from eval.bench.corpus_index import INSPECTIONS, load_passages
 from quarry.settings import Settings
 
-PARTS = ("build", "latency", "milvus", "ann", "embed", "cluster", "cold")
+PARTS = ("build", "latency", "milvus", "ann", "embed", "cluster", "cold", "compare")
 BASELINE_MAX = 200_000  # rank-bm25 keeps a Python dict per passage: at 1M passages the baseline alone outgrows 16 GB
 MILVUS_MAX = 10_000  # default largest size also timed on Milvus Lite (syncing a size into it is the slow step)
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +162,11 @@ def run_bench(sizes: list[int], n_queries: int, workdir: Path, settings: Setting
         texts = [p.text for p in load_passages(workdir, inspections, max(sizes + [embed_passages]))[:embed_passages]]
         for row in cluster_throughput(texts, settings):
             res.rows.append({"kind": "cluster", "size": len(texts), "mode": "cluster", **row})
+    if "compare" in parts:
+        from eval.bench.comparespeed import timings
+
+        say("timing quarry compare by authority over the inspections and the focused-visit letters")
+        res.rows.append({"kind": "compare", "size": 0, "mode": "compare", **timings(inspections, settings)})
     if "cold" in parts and index_dir is not None:
         from eval.bench import coldstart
 

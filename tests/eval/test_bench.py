@@ -200,3 +200,15 @@ def test_ann_compare_finds_the_fp16_scan_exact():
     rows = compare(v, v[:20] + 0.01, m=8, ef_construction=40, ef_search=(16,))
     assert [r["index"] for r in rows] == ["flat fp32 (exact)", "fp16 scan, fp32 rescored (exact)", "hnsw M=8 efC=40 efSearch=16"]
     assert rows[1]["recall_at_10"] == 1.0 and 0 < rows[2]["recall_at_10"] <= 1.0
+
+
+def test_the_report_prints_a_comparisons_seconds_and_the_cli_accepts_the_part():
+    from eval.bench.report import markdown
+    from eval.bench.run import PARTS, BenchResult
+
+    machine = {"nproc": 2, "cpu": "AMD EPYC", "cpu_flags": ["avx2"], "load_avg": [1, 1, 1]}
+    row = {"kind": "compare", "size": 0, "mode": "compare", "documents": 802, "chunks": 37707, "groups": 157, "questions": 42,
+           "p50_ms": 850.0, "p90_ms": 1080.0, "p95_ms": 1150.0, "p99_ms": 1200.0, "mean_ms": 870.0, "max_ms": 1220.0, "n": 42}
+    text = markdown(BenchResult(rows=[row], machine_start=machine, machine_end=machine, command="quarry bench --parts compare"))
+    assert "| 802 | 37707 | 157 | 42 | 0.85 | 1.08 | 1.15 | 1.22 |" in text
+    assert "compare" in PARTS
