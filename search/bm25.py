@@ -44,7 +44,9 @@ def best(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]
         keep = scores >= scores[part].min()
         rows, scores = rows[keep], scores[keep]
     order = np.lexsort((rows, -scores))[:k]
-    return [(int(rows[i]), float(scores[i])) for i in order]
+    # tolist gives the same Python ints and floats as int() and float() of each item, in one C loop
+    # (a comparison asks for every row: 37k pairs)
+    return list(zip(rows[order].tolist(), scores[order].tolist()))
 
 
 def field_scores(matrix: TermMatrix, query_terms: list[str], n: int) -> np.ndarray:
