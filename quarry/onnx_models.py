@@ -105,24 +105,30 @@ def fused_onnx(path: Path, model_id: str, cache: Path) -> Path:
     config = json.loads((path / "config.json").read_text())
     tmp = target.with_name(f".{target.name}.{os.getpid()}.plain.tmp")
     _export(path, tmp, eager=True)
+    out = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         if config.get("model_type") in FUSABLE:
-            import logging
-
-            from onnxruntime.transformers import optimizer
-
-            logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
-            fused = optimizer.optimize_model(str(tmp), model_type=config["model_type"], opt_level=1,
-                                             num_heads=int(config["num_attention_heads"]),
-                                             hidden_size=int(config["hidden_size"]))
-            out = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            fused.save_model_to_file(str(out))
+            _fuse(tmp, out, config)
             os.replace(out, target)
-        else:
-            os.replace(tmp, target)
+    except Exception:  # an onnxruntime whose optimizer cannot fuse this graph: the plain export, same vectors
+        pass
     finally:
-        tmp.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)
+    if not target.is_file():
+        os.replace(tmp, target)
+    tmp.unlink(missing_ok=True)
     return target
+
+
+def _fuse(plain: Path, out: Path, config: dict[str, Any]) -> None:
+    import logging
+
+    from onnxruntime.transformers import optimizer
+
+    logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
+    fused = optimizer.optimize_model(str(plain), model_type=config["model_type"], opt_level=1,
+                                     num_heads=int(config["num_attention_heads"]), hidden_size=int(config["hidden_size"]))
+    fused.save_model_to_file(str(out))
 
 
 def fused_ops(file: Path) -> dict[str, int]:

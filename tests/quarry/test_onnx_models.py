@@ -118,3 +118,17 @@ def test_bf16_products_give_vectors_within_the_agreement_under_the_same_model_id
 def test_bf16_is_measured_only_on_cpus_that_multiply_it():
     assert onnx_models.has_bf16(["avx2", "avx512f", "avx512_bf16"]) and onnx_models.has_bf16(["amx_bf16"])
     assert not onnx_models.has_bf16(onnx_models.cpu_flags(CPUINFO))
+
+
+@pytest.mark.slow
+def test_a_graph_the_optimizer_cannot_fuse_falls_back_to_the_plain_export(tmp_path, monkeypatch):
+    from quarry.embedders import default_model_path
+
+    def broken(plain, out, config):
+        out.write_bytes(b"half a file")
+        raise RuntimeError("this onnxruntime cannot fuse it")
+
+    monkeypatch.setattr(onnx_models, "_fuse", broken)
+    made = onnx_models.fused_onnx(default_model_path(), "m@1", tmp_path)
+    assert made.name == onnx_models.FUSED and onnx_models.fused_ops(made)["Attention"] == 0  # the plain graph
+    assert [p.name for p in made.parent.iterdir()] == [onnx_models.FUSED]  # no temporary file left behind
