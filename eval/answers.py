@@ -111,8 +111,11 @@ def as_row(item: Any) -> dict[str, Any]:
 
 
 def question_text(row: dict[str, Any]) -> str:
-    """What is asked: ConditionalQA rows put their scenario before the question (as its BEIR queries do)."""
+    """What is asked: ConditionalQA rows put their scenario before the question (as its BEIR queries do),
+    ended as a sentence (many of its scenarios lack the final full stop, which ran them into the question)."""
     scenario = (row.get("scenario") or "").strip()
+    if scenario and not scenario.endswith((".", "?", "!")):
+        scenario += "."
     return f"{scenario} {row['question']}" if scenario else row["question"]
 
 

@@ -87,12 +87,14 @@ def _distinctive(authority: str) -> list[str]:
 
 
 def asked_part(text: str) -> str:
-    """The question itself when a scenario comes first ("My nephew lives with us... Can I take him
-    abroad?"): from the first sentence that asks (ends with "?") to the end; else the whole text."""
-    for a, b in passage_sentences(text):
-        if text[a:b].rstrip().endswith("?"):
-            return text[a:].strip() if a else text
-    return text
+    """The question itself, without the scenario around it ("My nephew lives with us... Can I take him
+    abroad?", or "Can I take him abroad? (scenario: my nephew...)"): from the first sentence that asks
+    (ends with "?") to the last one; the whole text when none does."""
+    asking = [(a, b) for a, b in passage_sentences(text) if text[a:b].rstrip().endswith("?")]
+    if not asking:
+        return text
+    a, b = asking[0][0], asking[-1][1]
+    return text if (a, b) == (0, len(text)) else text[a:b].strip()
 
 
 def analyse(question: str, searcher: "Searcher") -> Question:

@@ -114,6 +114,8 @@ def test_misses_are_the_answerable_missed_and_the_unanswerable_answered():
 def test_a_scenario_is_asked_before_its_question():
     assert question_text({"question": "Can I apply?", "scenario": "I am a guardian."}) == "I am a guardian. Can I apply?"
     assert question_text({"question": "Can I apply?", "scenario": ""}) == "Can I apply?"
+    # a scenario without its full stop would run into the question and be read as part of what is asked
+    assert question_text({"question": "Can I apply?", "scenario": "I am a guardian"}) == "I am a guardian. Can I apply?"
     assert shown({"question": "Can I apply?", "scenario": "I am a guardian."}) == "Can I apply? (scenario: I am a guardian.)"
 
 

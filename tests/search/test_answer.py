@@ -379,3 +379,13 @@ def test_a_judgement_table_is_quoted_row_by_row_and_contact_lines_are_not():
     quotes = [c.quote for c in candidates_from([hit], lambda d: doc)]
     assert "The impact of leaders on social work practice with children and families\nOutstanding" in quotes
     assert "Outstanding" not in quotes and "Judgement Grade" not in quotes
+
+
+def test_the_asked_part_leaves_out_a_scenario_before_or_after_the_question():
+    from search.answer_scoring import asked_part
+
+    assert asked_part("My nephew lives with us. Can I take him abroad?") == "Can I take him abroad?"
+    assert asked_part("Can I take him abroad? (scenario: My nephew lives with us. He has a grill.)") == "Can I take him abroad?"
+    assert asked_part("Can I apply? Do I need a form? (scenario: I live in Japan.)") == "Can I apply? Do I need a form?"
+    assert asked_part("How many children came into care in 2009/10?") == "How many children came into care in 2009/10?"
+    assert asked_part("care leavers in Wrexham") == "care leavers in Wrexham"
