@@ -72,7 +72,7 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
         found = summarise(searcher, question, request, k, mode, filters, most, checks)
         scope = {**(filters or {}), "doc": sorted(found.scope)}
         if found.chosen:  # the ordinary answer's best sentence from the documents it may quote joins it
-            _, best = _extractive(searcher, question, k, scope, mode, reranker, s.abstain_below, 1, checks)
+            _, best = _extractive(searcher, question, k, scope, mode, reranker, abstain_below, 1, checks)
             if best:
                 found = with_best(searcher, found, best[0], most)
         elif found.coverage is not None and found.scope:  # the topic's passages miss its terms: the ordinary

@@ -52,3 +52,15 @@ def test_a_summary_quotes_what_the_ordinary_answer_finds(real_searcher, qid):
     assert any(_collapse(a["span"]) in _collapse(answer.answer) for a in row["answers"])
     assert {c.hit.chunk.doc_id for c in answer.citations} == {Path(a["doc"]).stem for a in row["answers"]}  # the named one only
     assert len(answer.citations) <= 4
+
+
+@pytest.mark.slow
+def test_the_summarys_borrowed_quote_honours_the_callers_threshold(real_searcher):
+    """seed-091's gold sentence reaches its summary only as the ordinary answer's best quote, which must
+    clear the `abstain_below` the caller asked for (not the setting's)."""
+    row = GOLD["seed-091"]
+    spans = [_collapse(a["span"]) for a in row["answers"]]
+    assert any(s in _collapse(ask(real_searcher, row["question"]).answer) for s in spans)
+    strict = ask(real_searcher, row["question"], abstain_below=5.0)  # no sentence scores 5: nothing is borrowed
+    assert strict.interpreted["answer_type"] == "summary"
+    assert not any(s in _collapse(strict.answer) for s in spans)
