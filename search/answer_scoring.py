@@ -12,7 +12,7 @@ from quarry.records import DocInfo, Hit
 from search.answer_candidates import Candidate, boilerplate, candidates_from, collapse, passage_sentences, term_set
 from search.answer_topic import KeyTerm, key_terms
 from search.answer_types import COUNT, acronym_asked, counted, has_figure, question_type
-from search.constraints import MONTHS, Specifics, specifics, strip_periods
+from search.constraints import Specifics, date_words, specifics, strip_periods
 
 if TYPE_CHECKING:
     from search.api import Searcher
@@ -119,8 +119,7 @@ def document_terms(q: Question, doc: DocInfo) -> frozenset[str]:
     date the question names when the document was published that day ("01", "1", "april", "2022")."""
     found = term_set(doc.title)
     if doc.published and doc.published in q.spec.dates:
-        year, month, day = doc.published.split("-")
-        found = found | term_set(f"{int(day)} {day} {MONTHS[int(month) - 1]} {year}")
+        found = found | term_set(date_words(doc.published))
     return found
 
 

@@ -114,6 +114,12 @@ def dates_in(text: str) -> list[str]:
             if 1 <= int(d) <= 31]
 
 
+def date_words(iso: str) -> str:
+    """A whole date as a question may write it: "2022-04-01" -> "1 April 2022 (01)" ("1 April" or "01 april")."""
+    year, month, day = (int(x) for x in iso.split("-"))
+    return f"{day} {MONTHS[month - 1].capitalize()} {year} ({day:02d})"
+
+
 # What a piece of evidence states, remembered per text: a comparison checks the same passages' sentences
 # against every topic, and an answer the same sentences again as the question is refined.
 @lru_cache(maxsize=50_000)
@@ -141,8 +147,7 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
     `published` that day (ISO), whatever its sentences say."""
     missing: list[str] = []
     if published in spec.dates:
-        year, month, day = (int(x) for x in published.split("-"))
-        context = f"{context}\n{day} {MONTHS[month - 1].capitalize()} {year} ({day:02d})"  # "1 April" or "01 april"
+        context = f"{context}\n{date_words(published)}"
     if spec.periods:
         have_years = set(years) | _years_in(context)
         for period in spec.periods:
