@@ -17,7 +17,7 @@ MIN_WORDS = 3  # shorter "sentences" are headings or list labels
 HEADING_WORDS = 8  # a capitalised line this short without closing punctuation is a heading
 NEXT_SENTENCE_CHARS = 600  # how far after a passage's last sentence its continuation is looked for
 TABLE_LINES = 4  # this many lines in a row without closing punctuation are a table (a judgement table, a key-figures box)
-VALUE_WORDS = 4  # a table line this short after a longer one is that line's value ("Outstanding", "Requires improvement")
+VALUE_WORDS = 5  # a table line this short after a longer one is that line's value ("Outstanding", "Requires improvement to be good")
 _SEPARATOR = re.compile(r"\s[-\u2013\u2014]\s|:\s")  # a line holding its own label and value
 
 # A next sentence starting like this refers back to the one before: quote them together.
@@ -161,8 +161,10 @@ def table_rows(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int,
     PDF table, a label and its value often stand on lines of their own). A line followed by a shorter one of
     at most VALUE_WORDS words is a row with its value: "The impact of leaders on social work practice
     with children and families\nOutstanding"; any other line of MIN_WORDS words or more is a row by itself
-    ("Overall effectiveness Good"). Only a run with two such labelled values is a table (a bullet list or
-    an address is not: its lines stay sentences and headings). A table's lines are its rows, nothing else."""
+    ("Overall effectiveness Good"). A line starting in lower case continues the label above it ("The impact
+    of leaders on social work\npractice with children and families\nGood" is one row). Only a run with two
+    such labelled values is a table (a bullet list or an address is not: its lines stay sentences and
+    headings). A table's lines are its rows, nothing else."""
     lines, offset = [], 0
     for line in text.split("\n"):
         stripped = line.strip()
@@ -170,7 +172,11 @@ def table_rows(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int,
         words = len(re.findall(r"[^\W\d_]{2,}", stripped))  # words of letters ("© Crown copyright 2021": 2)
         bare = bool(stripped) and not re.search(r"[.!?;:,]\W*$", stripped) and words > 0
         own = bool(_SEPARATOR.search(stripped))  # "MARAC - Multi-Agency ...", "Inspection dates: ...": label and value in one
-        lines.append((offset + lead, offset + lead + len(stripped), words, bare, own))
+        if bare and lines and lines[-1][3] and not lines[-1][4] and not own and stripped[:1].islower():
+            start, _, before, _, _ = lines.pop()  # a label wrapped onto this line: one line of the table
+            lines.append((start, offset + lead + len(stripped), before + words, True, False))
+        else:
+            lines.append((offset + lead, offset + lead + len(stripped), words, bare, own))
         offset += len(line) + 1
     rows, tables, i = [], [], 0
     while i < len(lines):

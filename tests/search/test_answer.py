@@ -379,6 +379,13 @@ def test_a_judgement_table_is_quoted_row_by_row_and_contact_lines_are_not():
     quotes = [c.quote for c in candidates_from([hit], lambda d: doc)]
     assert "The impact of leaders on social work practice with children and families\nOutstanding" in quotes
     assert "Outstanding" not in quotes and "Judgement Grade" not in quotes
+    wrapped = ("Judgement Grade\nThe impact of leaders on social work\npractice with children and families\n"
+               "Requires improvement to be good\nThe experiences and progress of\nchildren in care \nGood \n"
+               "Overall effectiveness Requires improvement to be good")
+    rows, _ = table_rows(wrapped)  # labels wrapped over lines, and a grade of five words
+    assert [" ".join(wrapped[a:b].split()) for a, b in rows] == [
+        "The impact of leaders on social work practice with children and families Requires improvement to be good",
+        "The experiences and progress of children in care Good", "Overall effectiveness Requires improvement to be good"]
 
 
 def test_the_asked_part_leaves_out_a_scenario_before_or_after_the_question():
