@@ -13,7 +13,8 @@ document or document type, from one retrieval pass.
    the topic's terms, kind of figure, passage rank) and choice (search/answer_choice.py: what the
    topic pins down) over the group's best passages, with the passage's cosine standing in for the
    sentence's (embedding sentences for 150 groups would cost seconds; the passages are already
-   scored). A group abstains when no sentence qualifies, the best one scores under `abstain_below`,
+   scored), less OTHER_TIME for a sentence naming only years the topic does not ask about; a topic
+   asking for a judgement is answered only by a sentence or table row stating one when the group has one. A group abstains when no sentence qualifies, the best one scores under `abstain_below`,
    or it covers less than MIN_COVERAGE of the topic's terms (its reports do not discuss the topic).
 Every group of the (filtered) index is a row, in name or year order; a group without evidence says so.
 """
@@ -42,6 +43,7 @@ BY = ("authority", "year", "doc", "type")
 UNKNOWN = "(not recorded)"  # the group of documents whose metadata lacks the field
 MAX_PER_GROUP = 10
 FINDING_PASSAGES = 5  # a group's best passages read for its finding (and reordered by it when it gives one)
+OTHER_TIME = 0.2  # taken off a finding's score when its sentence names only years the topic does not ask about
 MIN_COVERAGE = 0.5  # IDF-weighted share of the topic's terms a finding must hold (with its heading and context)
 PHRASE_TERMS = 4  # a topic of at most this many content terms is a phrase: its finding must keep two of them together
 MILVUS_DEPTH = 16_384  # the most results one Milvus request returns
@@ -315,15 +317,16 @@ def keeps_phrase(topic_terms: Sequence[str], text: str) -> bool:
 
 
 def reordered(hits: Sequence[Hit], cands: Sequence, n: int) -> tuple[Hit, ...]:
-    """The group's passages with quotable sentences ordered by their best sentence's score (the answer
-    step's judgement of the evidence; retrieval order breaks ties) in the places such passages held;
-    a passage without one (a judgement table, a list of headings) keeps its place. Renumbered, the
-    first n; the sentence score is kept as the passage's "answer" score."""
+    """The group's passages with quotable sentences first, ordered by their best sentence's score (the
+    answer step's judgement of the evidence; retrieval order breaks ties), then the passages without one
+    (a back page of publisher's notices under the last section's heading, a list of headings) in
+    retrieval order: a table's rows are quotable, so a passage with nothing to quote answers nothing.
+    Renumbered, the first n; the sentence score is kept as the passage's "answer" score."""
     best: dict[str, float] = {}
     for c in cands:
         best[c.hit.chunk.chunk_id] = max(best.get(c.hit.chunk.chunk_id, -math.inf), c.score)
-    scored = iter(sorted((h for h in hits if h.chunk.chunk_id in best), key=lambda h: (-best[h.chunk.chunk_id], h.rank)))
-    order = [next(scored) if h.chunk.chunk_id in best else h for h in hits]
+    scored = sorted((h for h in hits if h.chunk.chunk_id in best), key=lambda h: (-best[h.chunk.chunk_id], h.rank))
+    order = scored + [h for h in hits if h.chunk.chunk_id not in best]
     return tuple(replace(h, rank=i, scores={**h.scores, **({"answer": best[h.chunk.chunk_id]} if h.chunk.chunk_id in best else {})})
                  for i, h in enumerate(order[:n], start=1))
 
@@ -333,7 +336,8 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
     from search.answer_scoring import best_rank, coverage, document_terms, unasked_boilerplate
-    from search.answer_types import COUNT, counted, has_figure
+    from search.answer_types import COUNT, RATING, counted, has_figure
+    from search.constraints import another_time
     from search.verify import verify_citations
 
     evidence = frozenset().union(*(term_set(h.chunk.text) | term_set(" ".join(h.chunk.heading_path) or h.chunk.heading)
@@ -350,7 +354,9 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         c.coverage = max(coverage(q, own), 0.7 * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
         c.cosine = float(cosine[chunk.chunk_id])
-        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure)
+        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure) - OTHER_TIME * another_time(q.spec, c.quote)
+    if q.kind == RATING and any(c.figure for c in cands):
+        cands = [c for c in cands if c.figure]  # a judgement asked, and stated here: what states none does not answer
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
     chosen, reason = choose(q, cands, searcher, 1, searcher.settings.answer_checks)
     best = chosen[0] if chosen else None
@@ -366,5 +372,5 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     citation = Citation(1, best.hit, best.quote, best.start, best.end, searcher.page_at(best.hit.chunk.doc_id, best.start))
     verify_citations((citation,), searcher.source_text)
     # a row that quotes a finding shows first the passages whose sentences answer best; an abstaining
-    # row keeps retrieval's order (its sentences answer nothing: a judgement table outranks them)
+    # row keeps retrieval's order (none of its sentences answers)
     return replace(row, hits=reordered(hits, cands, len(row.hits)), finding=citation, confidence=confidence)

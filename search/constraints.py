@@ -137,6 +137,17 @@ def _numbers_in(context: str) -> frozenset[str]:
     return frozenset(numbers_in(context))
 
 
+def another_time(spec: Specifics, text: str) -> bool:
+    """Whether a text is about another time than the question's: it names years or periods, and none
+    of them is one the question asks about ("At the last inspection in 2019, ..." for a 2024 report;
+    08/09 for 2009/10). A year inside an asked period, or a period holding an asked year, is that time."""
+    if not spec.periods:
+        return False
+    found = periods_in(text)
+    return bool(found) and not any(p == a or p <= a and len(p) == 1 or a <= p and len(a) == 1
+                                   for p in found for a in spec.periods)
+
+
 def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=None,
           authority_terms: frozenset[str] = frozenset(), doc_terms: Iterable[str] = (),
           published: str | None = None) -> list[str]:

@@ -145,9 +145,9 @@ def test_reordered_puts_the_passage_with_the_best_sentence_first():
     doc = DocInfo("d", "d", "D")
     hits = [Hit(Chunk(f"c{i}", "d", None, "", (), "t", 0, 1), doc, 1.0 / i, i) for i in (1, 2, 3)]
     cands = [SimpleNamespace(hit=hits[0], score=0.9), SimpleNamespace(hit=hits[1], score=1.2),
-             SimpleNamespace(hit=hits[1], score=0.4)]  # the third passage has no sentence: it keeps its place
+             SimpleNamespace(hit=hits[1], score=0.4)]  # the third passage has no sentence to quote
     out = reordered(hits, cands, 3)
     assert [h.chunk.chunk_id for h in out] == ["c2", "c1", "c3"] and [h.rank for h in out] == [1, 2, 3]
     assert out[0].scores["answer"] == 1.2 and "answer" not in out[2].scores
-    table_first = reordered([hits[2], hits[0], hits[1]], cands, 3)  # a sentence-less passage ranked first stays first
-    assert [h.chunk.chunk_id for h in table_first] == ["c3", "c2", "c1"]
+    notices_first = reordered([hits[2], hits[0], hits[1]], cands, 3)  # a passage with nothing to quote goes after those that answer
+    assert [h.chunk.chunk_id for h in notices_first] == ["c2", "c1", "c3"] and [h.rank for h in notices_first] == [1, 2, 3]

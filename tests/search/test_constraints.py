@@ -1,6 +1,6 @@
 """What a question pins down (periods, months, numbers, names) and whether evidence honours it."""
 
-from search.constraints import months_in, numbers_in, periods_in, specifics, strip_periods, unmet
+from search.constraints import another_time, months_in, numbers_in, periods_in, specifics, strip_periods, unmet
 
 
 def test_periods():
@@ -22,6 +22,16 @@ def test_specifics_of_a_question():
     assert spec.months == ("march",)
     assert spec.numbers == ("31",)
     assert "wrexham" in spec.names and "how" not in spec.names
+
+
+def test_a_text_naming_only_other_years_is_about_another_time():
+    spec = specifics("How did Ofsted judge help and protection (report published 21 August 2024)?")
+    assert another_time(spec, "At the last inspection in 2019, it was judged to require improvement.")
+    assert not another_time(spec, "Since 2019 help has improved; in 2024 it is good.")  # the asked year is named too
+    assert not another_time(spec, "Help and protection: good")  # no year at all
+    assert not another_time(specifics("How is help and protection judged?"), "In 2019 it was judged good.")  # none asked
+    assert another_time(specifics("How many in 2009/10?"), "There were 50 in 08/09.")
+    assert not another_time(specifics("How many in 2009/10?"), "There were 76 in 09/10.")
 
 
 def test_unmet():
