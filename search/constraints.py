@@ -128,6 +128,11 @@ def _years_in(context: str) -> frozenset[int]:
 
 
 @lru_cache(maxsize=50_000)
+def _periods_in(text: str) -> tuple[frozenset[int], ...]:
+    return tuple(periods_in(text))
+
+
+@lru_cache(maxsize=50_000)
 def _months_in(context: str) -> frozenset[str]:
     return frozenset(months_in(context))
 
@@ -143,7 +148,7 @@ def another_time(spec: Specifics, text: str) -> bool:
     08/09 for 2009/10). A year inside an asked period, or a period holding an asked year, is that time."""
     if not spec.periods:
         return False
-    found = periods_in(text)
+    found = _periods_in(text)
     return bool(found) and not any(p == a or p <= a and len(p) == 1 or a <= p and len(a) == 1
                                    for p in found for a in spec.periods)
 
