@@ -12,7 +12,7 @@ from quarry.records import DocInfo, Hit
 from search.answer_candidates import Candidate, boilerplate, candidates_from, collapse, passage_sentences, term_set
 from search.answer_topic import KeyTerm, key_terms
 from search.answer_types import COUNT, acronym_asked, counted, has_figure, question_type
-from search.constraints import Specifics, date_words, specifics, strip_periods
+from search.constraints import Specifics, another_time, date_words, specifics, strip_periods
 
 if TYPE_CHECKING:
     from search.api import Searcher
@@ -23,6 +23,7 @@ W_COSINE = 1.0
 W_LEXICAL = 0.75
 W_PASSAGE = 0.2
 W_FIGURE = 0.2
+W_OTHER_TIME = 0.2  # taken off a sentence naming only years the question does not ask about (constraints.another_time)
 CONTEXT_DISCOUNT = 0.7  # a sentence's coverage counted with its previous sentence, discounted
 MAX_EMBEDDED = 24  # sentences embedded per question (latency bound), chosen by the pre-score; 40 gave the same
 # seed span hit (0.842) and ConditionalQA evidence hit (0.520) at 1.7x the embedding work
@@ -143,7 +144,8 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
         own = term_set(c.quote) | context_terms[key]
         c.coverage = max(coverage(q, own), CONTEXT_DISCOUNT * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
-        c.score = W_LEXICAL * c.coverage + W_PASSAGE / math.sqrt(best_rank(c.hit)) + W_FIGURE * c.figure
+        c.score = (W_LEXICAL * c.coverage + W_PASSAGE / math.sqrt(best_rank(c.hit)) + W_FIGURE * c.figure
+                   - W_OTHER_TIME * another_time(q.spec, c.quote))
     cands.sort(key=lambda c: -c.score)
     cands = cands[:MAX_EMBEDDED]
     if cands:
