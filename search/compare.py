@@ -13,7 +13,7 @@ document or document type, from one retrieval pass.
    the topic's terms, kind of figure, passage rank) and choice (search/answer_choice.py: what the
    topic pins down) over the group's best passages, with the passage's cosine standing in for the
    sentence's (embedding sentences for 150 groups would cost seconds; the passages are already
-   scored), less OTHER_TIME for a sentence naming only years the topic does not ask about; a topic
+   scored), less W_OTHER_TIME for a sentence naming only years the topic does not ask about; a topic
    asking for a judgement is answered only by a sentence or table row stating one when the group has one. A group abstains when no sentence qualifies, the best one scores under `abstain_below`,
    or it covers less than MIN_COVERAGE of the topic's terms (its reports do not discuss the topic).
 Every group of the (filtered) index is a row, in name or year order; a group without evidence says so.
@@ -43,7 +43,6 @@ BY = ("authority", "year", "doc", "type")
 UNKNOWN = "(not recorded)"  # the group of documents whose metadata lacks the field
 MAX_PER_GROUP = 10
 FINDING_PASSAGES = 5  # a group's best passages read for its finding (and reordered by it when it gives one)
-OTHER_TIME = 0.2  # taken off a finding's score when its sentence names only years the topic does not ask about
 MIN_COVERAGE = 0.5  # IDF-weighted share of the topic's terms a finding must hold (with its heading and context)
 PHRASE_TERMS = 4  # a topic of at most this many content terms is a phrase: its finding must keep two of them together
 MILVUS_DEPTH = 16_384  # the most results one Milvus request returns
@@ -335,7 +334,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
-    from search.answer_scoring import best_rank, coverage, document_terms, unasked_boilerplate
+    from search.answer_scoring import W_OTHER_TIME, best_rank, coverage, document_terms, unasked_boilerplate
     from search.answer_types import COUNT, RATING, counted, has_figure
     from search.constraints import another_time
     from search.verify import verify_citations
@@ -354,7 +353,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         c.coverage = max(coverage(q, own), 0.7 * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
         c.cosine = float(cosine[chunk.chunk_id])
-        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure) - OTHER_TIME * another_time(q.spec, c.quote)
+        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure) - W_OTHER_TIME * another_time(q.spec, c.quote)
     if q.kind == RATING and any(c.figure for c in cands):
         cands = [c for c in cands if c.figure]  # a judgement asked, and stated here: what states none does not answer
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
