@@ -14,8 +14,9 @@ document or document type, from one retrieval pass.
    topic pins down) over the group's best passages, with the passage's cosine standing in for the
    sentence's (embedding sentences for 150 groups would cost seconds; the passages are already
    scored), less W_OTHER_TIME for a sentence naming only years the topic does not ask about; a topic
-   asking for a judgement is answered only by a sentence or table row stating one when the group has one. A group abstains when no sentence qualifies, the best one scores under `abstain_below`,
-   or it covers less than MIN_COVERAGE of the topic's terms (its reports do not discuss the topic).
+   asking for a judgement is answered only by a sentence or table row stating one when the group has
+   one. A group abstains when no sentence qualifies, the best one scores under `abstain_below`, or it
+   covers less than MIN_COVERAGE of the topic's terms (its reports do not discuss the topic).
 Every group of the (filtered) index is a row, in name or year order; a group without evidence says so.
 """
 
