@@ -14,6 +14,7 @@ answer_choice.py hold steps 2-5):
                                            x the share found when the previous sentence is included)
              + W_PASSAGE / sqrt(rank of the passage holding it)
              + W_FIGURE  * [it states the kind of figure asked for: count, %, money, date, duration]
+             - W_OTHER_TIME * [it names only years the question does not ask about: constraints.another_time]
    ("What did X say about Y?" is answered apart: the central sentences of the named document's best
    section for Y, search/answer_summary.py);
 5. answer with the best sentence whose context honours what the question pins down (periods,
