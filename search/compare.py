@@ -296,11 +296,23 @@ def _question(searcher: "Searcher", topic: str):
     return analyse(topic, searcher)
 
 
-def finding_score(cosine: float, coverage: float, rank: int, figure: bool) -> float:
-    """The answer step's sentence score (search/answer.py) with the passage's cosine for the sentence's."""
-    from search.answer_scoring import W_COSINE, W_FIGURE, W_LEXICAL, W_PASSAGE
+def finding_score(cosine: float, coverage: float, rank: int, figure: bool, other_time: bool = False) -> float:
+    """The answer step's sentence score (search/answer.py) with the passage's cosine for the sentence's;
+    `other_time`: the sentence names only years the topic does not ask about."""
+    from search.answer_scoring import W_COSINE, W_FIGURE, W_LEXICAL, W_OTHER_TIME, W_PASSAGE
 
-    return W_COSINE * cosine + W_LEXICAL * coverage + W_PASSAGE / math.sqrt(rank) + W_FIGURE * figure
+    return W_COSINE * cosine + W_LEXICAL * coverage + W_PASSAGE / math.sqrt(rank) + W_FIGURE * figure - W_OTHER_TIME * other_time
+
+
+def stating(kind: str | None, cands: Sequence) -> list:
+    """The candidates that can answer: for a topic asking for a judgement, those stating one (`figure`)
+    when any does (a paragraph under "...: inadequate" covers the topic's words but judges nothing);
+    for any other topic, all of them."""
+    from search.answer_types import RATING
+
+    if kind == RATING and any(c.figure for c in cands):
+        return [c for c in cands if c.figure]
+    return list(cands)
 
 
 def keeps_phrase(topic_terms: Sequence[str], text: str) -> bool:
@@ -335,8 +347,8 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
-    from search.answer_scoring import W_OTHER_TIME, best_rank, coverage, document_terms, unasked_boilerplate
-    from search.answer_types import COUNT, RATING, counted, has_figure
+    from search.answer_scoring import best_rank, coverage, document_terms, unasked_boilerplate
+    from search.answer_types import COUNT, counted, has_figure
     from search.constraints import another_time
     from search.verify import verify_citations
 
@@ -354,9 +366,8 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
         c.coverage = max(coverage(q, own), 0.7 * coverage(q, own | term_set(c.context)))
         c.figure = has_figure(c.quote, q.kind, near, q.acronym)
         c.cosine = float(cosine[chunk.chunk_id])
-        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure) - W_OTHER_TIME * another_time(q.spec, c.quote)
-    if q.kind == RATING and any(c.figure for c in cands):
-        cands = [c for c in cands if c.figure]  # a judgement asked, and stated here: what states none does not answer
+        c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure, another_time(q.spec, c.quote))
+    cands = stating(q.kind, cands)
     cands.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
     chosen, reason = choose(q, cands, searcher, 1, searcher.settings.answer_checks)
     best = chosen[0] if chosen else None

@@ -123,13 +123,13 @@ def date_words(iso: str) -> str:
 # What a piece of evidence states, remembered per text: a comparison checks the same passages' sentences
 # against every topic, and an answer the same sentences again as the question is refined.
 @lru_cache(maxsize=50_000)
-def _years_in(context: str) -> frozenset[int]:
-    return frozenset().union(*periods_in(context))
+def _periods_in(text: str) -> tuple[frozenset[int], ...]:
+    return tuple(periods_in(text))
 
 
 @lru_cache(maxsize=50_000)
-def _periods_in(text: str) -> tuple[frozenset[int], ...]:
-    return tuple(periods_in(text))
+def _years_in(context: str) -> frozenset[int]:
+    return frozenset().union(*_periods_in(context))
 
 
 @lru_cache(maxsize=50_000)

@@ -151,3 +151,17 @@ def test_reordered_puts_the_passage_with_the_best_sentence_first():
     assert out[0].scores["answer"] == 1.2 and "answer" not in out[2].scores
     notices_first = reordered([hits[2], hits[0], hits[1]], cands, 3)  # a passage with nothing to quote goes after those that answer
     assert [h.chunk.chunk_id for h in notices_first] == ["c2", "c1", "c3"] and [h.rank for h in notices_first] == [1, 2, 3]
+
+
+def test_a_finding_from_another_time_scores_less_and_a_judgement_asked_needs_one_stated():
+    from types import SimpleNamespace
+
+    from search.compare import finding_score, stating
+
+    # 1.0 * 0.6 + 0.75 * 0.4 + 0.2 / sqrt(4) + 0.2 * 1 = 1.2; naming only other years takes 0.2 off
+    assert finding_score(0.6, 0.4, 4, True) == pytest.approx(1.2)
+    assert finding_score(0.6, 0.4, 4, True, other_time=True) == pytest.approx(1.0)
+    table_row, paragraph = SimpleNamespace(figure=True), SimpleNamespace(figure=False)
+    assert stating("rating", [paragraph, table_row]) == [table_row]  # the grade stated answers, the paragraph does not
+    assert stating("rating", [paragraph]) == [paragraph]  # none states one: the paragraph may still answer
+    assert stating("count", [paragraph, table_row]) == [paragraph, table_row]
