@@ -31,12 +31,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from quarry.analysis import terms
 from quarry.records import Answer, Citation, Hit
 from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
 from search.answer_summary import SUMMARY_SENTENCES, Summary, summarise, with_best
-from search.answer_topic import Coverage, topic_coverage, uncovered
+from search.answer_topic import Coverage, join_words, topic_coverage, uncovered, unsaid
+from search.answer_types import figure_subject
 from search.rerank import load_reranker, rerank
 from search.summary_request import summary_request
 from search.verify import verify_citations
@@ -115,6 +117,13 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
     if chosen[0].score < abstain_below:
         return _abstain(question, hits, interpreted, f"the best evidence scores {chosen[0].score:.2f}, under {abstain_below}"), []
     not_quoted = uncovered([k for k in keys if k not in topic.missing], _evidence_texts(chosen), searcher, topic.neighbours)
+    subject = figure_subject(q.text, q.kind) if checks and not_quoted else None
+    if subject:  # a count or percentage of something else does not answer: "Vacancies stand at 30%" for sickness
+        of = [k for k in keys if k.term in set(terms(subject))]
+        away = unsaid([k for k in of if k in not_quoted], _evidence_texts(chosen), searcher)
+        if away and 2 * len(away) >= len(of):  # half the words naming it are not in the evidence
+            interpreted["missing_terms"] = [k.word for k in away]
+            return _abstain(question, hits, interpreted, f"the figures found are not of {join_words([k.word for k in away], q.text)}"), []
     if not_quoted:  # a partial answer names what it could not find
         interpreted["missing_terms"] = [k.word for k in not_quoted]
         interpreted["partial"] = True

@@ -179,24 +179,39 @@ def topic_coverage(keys: Sequence[KeyTerm], hits: Sequence[Hit], searcher: "Sear
 
 def nearest_words(keys: Sequence[KeyTerm], hits: Sequence[Hit], searcher: "Searcher") -> dict[str, str]:
     """For each key term, a word of the passages within NEIGHBOUR cosine of it (when there is one)."""
+    closest = _closest(keys, content_words(h.chunk.text for h in hits), searcher)
+    return {k.term: word for k, (word, cos) in zip(keys, closest) if cos >= NEIGHBOUR}
+
+
+def unsaid(keys: Sequence[KeyTerm], texts: Iterable[str], searcher: "Searcher") -> list[KeyTerm]:
+    """The key terms no word of `texts` stands in for (cosine >= NEIGHBOUR: "received" ~ "receipt"); for
+    terms `uncovered` already found missing from the texts' stems and glossary."""
+    closest = _closest(keys, content_words(texts), searcher)
+    return [k for k, (_, cos) in zip(keys, closest) if cos < NEIGHBOUR]
+
+
+def content_words(texts: Iterable[str]) -> list[str]:
+    """The texts' words in lower case, each once, without stopwords, numbers and words of two letters."""
     stop = stopwords()
     words: dict[str, None] = {}
-    for h in hits:
-        for m in TOKEN.finditer(h.chunk.text):
+    for text in texts:
+        for m in TOKEN.finditer(text):
             w = m.group().lower().strip(".'\u2019")
             if len(w) > 2 and w not in stop and not _DIGITS.search(w):
                 words.setdefault(w)
+    return list(words)
+
+
+def _closest(keys: Sequence[KeyTerm], words: Sequence[str], searcher: "Searcher") -> list[tuple[str, float]]:
+    """For each key term, the word of `words` (the first MAX_NEIGHBOUR_WORDS) nearest it in the embedding
+    space and their cosine ("", 0.0 when there are no words)."""
     vocab = list(words)[:MAX_NEIGHBOUR_WORDS]
-    if not vocab:
-        return {}
+    if not vocab or not keys:
+        return [("", 0.0)] * len(keys)
     vectors = searcher.embed([k.word.lower() for k in keys] + vocab)
     sims = vectors[:len(keys)] @ vectors[len(keys):].T
-    out = {}
-    for k, row in zip(keys, sims):
-        best = int(np.argmax(row))
-        if row[best] >= NEIGHBOUR:
-            out[k.term] = vocab[best]
-    return out
+    best = np.argmax(sims, axis=1)
+    return [(vocab[b], float(row[b])) for b, row in zip(best, sims)]
 
 
 def uncovered(keys: Sequence[KeyTerm], texts: Iterable[str], searcher: "Searcher", neighbours: Mapping[str, str]) -> list[KeyTerm]:

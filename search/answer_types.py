@@ -86,9 +86,46 @@ def counted(question: str) -> str | None:
             break
         words.append(w)
     for w in words:
-        if w[0].islower() and (w.endswith("s") and not w.endswith("ss") or w in _IRREGULAR_PLURALS):
+        if _plural(w):
             return w
     return words[-1] if words else None
+
+
+def _plural(word: str) -> bool:
+    """A lower-case plural noun, as far as its ending tells: "carers", "children" (not "business")."""
+    return word[0].islower() and (word.endswith("s") and not word.endswith("ss") or word in _IRREGULAR_PLURALS)
+
+
+_RATE_OF = re.compile(r"\b(?:percentage|proportion|per ?cent|ratio|share|rates?)\s+of\s+((?:[\w'-]+\s+){0,4}[\w'-]+)", re.I)
+_WHAT = re.compile(r"\b(?:what|which)\b", re.I)
+_OPENERS = frozenset("the a an what which its their was is were are".split())
+_THE_X_RATE = re.compile(r"\b(?:the|a|an|what|which|its|their|[\w-]+'s)\s+((?:[\w-]+\s+){1,3}?)rates?\b", re.I)
+
+
+def measured(question: str) -> str | None:
+    """What a percentage question measures: "the staff sickness absence rate" -> "staff sickness absence",
+    "What proportion of children in need ..." -> "children"."""
+    m = _RATE_OF.search(question)
+    if m:
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in _PHRASE_END:
+                break
+            words.append(w)
+            if _plural(w):  # "referrals led to ...": the phrase ends at its plural noun
+                break
+        return " ".join(words) or None
+    m = _THE_X_RATE.search(question)
+    if not m or not _WHAT.search(question, 0, m.end()):  # "Do we note payments below the official rate?" asks no rate
+        return None
+    words = m.group(1).split()
+    last = max((i for i, w in enumerate(words) if w.lower() in _OPENERS or w.lower().endswith("'s")), default=-1)
+    return " ".join(words[last + 1:]) or None
+
+
+def figure_subject(question: str, kind: str | None) -> str | None:
+    """The words naming what a count or a percentage question asks the figure of (None for other kinds)."""
+    return counted(question) if kind == COUNT else measured(question) if kind == PERCENT else None
 
 
 def acronym_asked(question: str) -> str | None:
@@ -147,4 +184,7 @@ def _is_count(match: re.Match[str]) -> bool:
     if re.match(rf"(?:st|nd|rd|th)?(?:\s*(?:and|to|-|\u2013)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTHS}", after, re.I) \
             or re.search(rf"{_MONTHS}\s+$", before, re.I):
         return False  # "31 March", "15 and 16 October", "December 2018"
+    if re.match(r"(?:\s*(?:and|or|to|-|\u2013)\s*\d{1,2})?[\s-]*years?[\s-]*olds?\b", after, re.I) \
+            or re.search(r"\baged\s+(?:between\s+|under\s+|over\s+)?(?:\d{1,2}\s*(?:and|or|to|-|\u2013)\s*)?$", before, re.I):
+        return False  # an age: "16 and 17 year-old", "aged 16 to 18"
     return True

@@ -114,6 +114,17 @@ def test_abstains_when_a_count_question_finds_no_count(tiny):
     assert answer.abstained and "a count" in answer.interpreted["reason"]
 
 
+def test_a_figure_of_something_else_does_not_answer(tiny):
+    # the only percentages are of sickness absence: they do not answer a question about a recruitment rate
+    answer = ask(tiny, "What was the foster carer recruitment rate in Cardiff in 2018-19?")
+    assert answer.abstained and answer.interpreted["reason"] == "the figures found are not of carer recruitment"
+    assert answer.interpreted["missing_terms"] == ["carer", "recruitment"]
+    assert not ask(tiny, "What was the foster carer recruitment rate in Cardiff in 2018-19?", checks=False).abstained
+    # the figure of what is asked: answered
+    said = ask(tiny, "What was the staff sickness absence rate in Cardiff in 2018-19?")
+    assert not said.abstained and "6.5%" in said.citations[0].quote
+
+
 def test_weak_evidence_under_the_threshold_abstains(tiny):
     strict = open_index(tiny.settings.index, tiny.settings.with_(abstain_below=9.0))
     answer = ask(strict, "How many new foster carers did Cardiff recruit?")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.answer_types import acronym_asked, counted, has_figure, question_type
+from search.answer_types import acronym_asked, counted, figure_subject, has_figure, measured, question_type
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -34,6 +34,26 @@ def test_the_thing_counted_and_the_acronym_asked():
     assert acronym_asked("What did CIW say?") is None
 
 
+@pytest.mark.parametrize("question,subject", [
+    ("What was the staff sickness absence rate in Cardiff's social services in 2018-19?", "staff sickness absence"),
+    ("What was Cardiff's unemployment rate in 2018-19?", "unemployment"),  # the owner is not what is measured
+    ("What was the vacancy rate for children's social workers in Wrexham?", "vacancy"),
+    ("What proportion of children in need cases were allocated to a social worker?", "children"),
+    ("What percentage of referrals led to an investigation?", "referrals"),
+    ("What is the rate?", None),
+    ("Did the rate rise?", None),
+    ("Do we note the payments below the official rate in a normal way?", None),  # asks no rate
+])
+def test_what_a_percentage_measures(question, subject):
+    assert measured(question) == subject
+
+
+def test_the_subject_of_a_figure_question():
+    assert figure_subject("How many new foster carers did Cardiff recruit?", "count") == "carers"
+    assert figure_subject("What was Cardiff's unemployment rate?", "percent") == "unemployment"
+    assert figure_subject("How much did Cardiff spend?", "money") is None
+
+
 @pytest.mark.parametrize("sentence,expected", [
     ("We had 76 children coming into care in 09/10.", True),
     ("The scheme is to be rolled out to a further eight wards.", True),
@@ -41,6 +61,9 @@ def test_the_thing_counted_and_the_acronym_asked():
     ("The inspection took place on 15 and 16 October 2019.", False),  # dates
     ("Performance improved in 2019.", False),  # a year
     ("Sickness absence was 6.47%.", False),  # a percentage
+    ("The response to the needs of 16 and 17 year-old homeless young people.", False),  # ages
+    ("Support for young people aged 16 to 18 improved.", False),
+    ("Support for 40 young people aged 16 to 18 improved.", True),  # a count beside an age
 ])
 def test_counts(sentence, expected):
     assert has_figure(sentence, "count") is expected
