@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from search.answer_candidates import Candidate, cut_quote, term_set
 from search.answer_scoring import AUTHORITY_WORDS, Question
 from search.answer_topic import covered_by, glossary_links_of
-from search.answer_types import COUNT, DATE, DEFINITION, DURATION, LABELS, MONEY, PERCENT, SOFT
+from search.answer_types import COUNT, DATE, DEFINITION, DURATION, LABELS, MONEY, PERCENT, RATING, SOFT
 from search.constraints import unmet
 
 if TYPE_CHECKING:
@@ -38,16 +38,28 @@ def keys_covered(q: Question, c: Candidate, links) -> set[str]:
     return {k.term for k in q.keys if covered_by(k, found, links)}
 
 
+def judgement_required(kind: str | None, ranked: Sequence[Candidate]) -> bool:
+    """Whether a question asking how something was judged must be answered by a sentence stating a judgement
+    (a table row "... / Requires improvement to be good", "...: outstanding"): when one scores within
+    RUNNER_UP_MARGIN of the best. Further down, a grade is another inspection's or another part's ("All areas
+    were judged to be good" for "What is RAFT and how did inspectors rate its work?"), and judging stays a
+    preference (W_FIGURE), as for causes."""
+    top = max((c.score for c in ranked), default=0.0)
+    return kind == RATING and any(c.figure and c.score >= top - RUNNER_UP_MARGIN for c in ranked)
+
+
 def choose(q: Question, ranked: Sequence[Candidate], searcher: "Searcher", most: int,
            checks: bool = True) -> tuple[list[Candidate], str]:
     """The answer's sentences (best first), or [] and why not."""
     authority_terms, known = specifics_context(searcher)
     failures: list[str] = []  # why each better-scoring sentence was passed over
 
+    judged = judgement_required(q.kind, ranked)
+
     def unmet_by(c: Candidate) -> str:
         if not checks:
             return ""
-        if q.kind is not None and q.kind not in SOFT and not c.figure:
+        if q.kind is not None and (q.kind not in SOFT or judged) and not c.figure:
             return f"no sentence in the closest passages gives {LABELS[q.kind]}"
         if q.personal:
             return ""

@@ -36,7 +36,8 @@ _QUESTION = (  # checked in this order: "what percentage of the budget" is a per
     (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
     # "How did Ofsted judge...", "What overall effectiveness judgement...", "How was the service rated?"
     (RATING, re.compile(r"\bhow (?:did|does|do|was|were|is|are|has|have)\b[^?]*\b(?:judge|judged|rate|rated|grade|graded)\b|"
-                        r"\b(?:what|which)\b[^?]*\b(?:judgements?|judgments?|ratings?|grades?|gradings?)\b", re.I)),
+                        r"\b(?:what|which)\b[^?]*\b(?:judgements?|judgments?|ratings?|grades?|gradings?)\b"
+                        r"(?!\s+(?:systems?|scales?|schemes?|tools?|process(?:es)?|frameworks?|criteria)\b)", re.I)),
     (CAUSE, re.compile(r"^\s*why\b|\bwhat (?:caused|causes|made|makes|led to|leads to|was the reason|is the reason|were the reasons)\b", re.I)),
 )
 

@@ -12,6 +12,7 @@ from search.answer_types import acronym_asked, counted, figure_subject, has_figu
     ("What was the re-referral rate in 2009/10?", "percent"),
     ("What was Wrexham's rate of looked after children?", "percent"),
     ("How did foster carers rate the support?", "rating"),  # "rate" the verb: a judgement, not a percentage
+    ("What was wrong with its rating system?", None),  # a rating system is asked about, not a rating
     ("How much did Wrexham spend on social services?", "money"),
     ("What was the budget for adult social care?", "money"),
     ("How did the Executive Board respond to the overspend?", None),
@@ -115,3 +116,18 @@ def test_judgement_questions_ask_for_a_rating(question):
 ])
 def test_a_rating_is_a_grade_given_as_the_judgement(sentence, expected):
     assert has_figure(sentence, "rating") is expected
+
+
+def test_a_judgement_is_required_when_a_stated_one_scores_near_the_best():
+    from types import SimpleNamespace
+
+    from search.answer_choice import RUNNER_UP_MARGIN, judgement_required
+
+    best = SimpleNamespace(figure=False, score=1.0)
+    near = SimpleNamespace(figure=True, score=1.0 - RUNNER_UP_MARGIN + 0.05)  # 0.75: within 0.3 of the best
+    far = SimpleNamespace(figure=True, score=1.0 - RUNNER_UP_MARGIN - 0.05)  # 0.65: another part's grade
+    assert judgement_required("rating", [best, near])
+    assert not judgement_required("rating", [best, far])
+    assert not judgement_required("rating", [best])  # none stated: any sentence may answer
+    assert not judgement_required("cause", [best, near])  # only judgement questions
+    assert not judgement_required("rating", [])
