@@ -22,7 +22,10 @@ answer_choice.py hold steps 2-5):
    from other documents that state the same finding; a sentence ending in ":" or followed by one
    that refers back to it ("This is due to...") is quoted together with that next sentence;
 6. abstain when no sentence honours the question's specifics, or the best scores under the
-   `abstain_below` setting (calibrated on eval/gold/seed.jsonl: see eval/answers.py);
+   `abstain_below` setting (calibrated on eval/gold/seed.jsonl: see eval/answers.py), or the quoted
+   evidence does not speak of what is asked: half the words naming a count's or percentage's subject
+   (answer_types.figure_subject), or UNSAID_SHARE of the question's key terms, are neither in it nor
+   neighbours of its words (answer_topic.unsaid);
 7. check every quote against the stored source text (search/verify.py) before returning.
 """
 
@@ -50,6 +53,9 @@ ABSTAIN_TEXT = "The corpus does not answer this confidently."
 NOT_MENTIONED = "The reports do not mention {}."
 MISSING_SHARE = 0.3  # abstain when key terms no passage covers carry this share of the question's (IDF-weighted)
 CLOSEST_PASSAGES = 3  # passages shown with an abstention
+# abstain when key terms the quoted evidence does not speak of carry this share (IDF-weighted); set by reading the
+# seed and letters+seed answers, checked on ConditionalQA, summary and Ofsted silver answers (unchanged)
+UNSAID_SHARE = 0.6
 LEXICAL_EXTRAS = 10  # BM25's top passages also read when fusion ranked them below k
 
 
@@ -124,6 +130,10 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
         if away and 2 * len(away) >= len(of):  # half the words naming it are not in the evidence
             interpreted["missing_terms"] = [k.word for k in away]
             return _abstain(question, hits, interpreted, f"the figures found are not of {join_words([k.word for k in away], q.text)}"), []
+    away = unsaid(not_quoted, _evidence_texts(chosen), searcher) if checks and not_quoted and not q.personal else []
+    if topic.share(away) >= UNSAID_SHARE:  # the quotes speak of something else
+        interpreted["missing_terms"] = [k.word for k in away]
+        return _abstain(question, hits, interpreted, f"the closest sentences do not speak of {join_words([k.word for k in away], q.text)}"), []
     if not_quoted:  # a partial answer names what it could not find
         interpreted["missing_terms"] = [k.word for k in not_quoted]
         interpreted["partial"] = True

@@ -125,6 +125,17 @@ def test_a_figure_of_something_else_does_not_answer(tiny):
     assert not said.abstained and "6.5%" in said.citations[0].quote
 
 
+def test_sentences_that_do_not_speak_of_the_question_do_not_answer_it(tiny):
+    # Cardiff's passages are about other things; Wrexham's sentence on the waiting list is another council's
+    question = "Why does Cardiff have a waiting list for deprivation of liberty safeguards?"
+    answer = ask(tiny, question)
+    assert answer.abstained
+    assert answer.interpreted["reason"] == "the closest sentences do not speak of waiting list, deprivation or liberty safeguards"
+    assert not ask(tiny, question, checks=False).abstained
+    said = ask(tiny, "Why does Wrexham have no waiting list for deprivation of liberty safeguards?")
+    assert not said.abstained and "without a waiting list" in said.citations[0].quote
+
+
 def test_weak_evidence_under_the_threshold_abstains(tiny):
     strict = open_index(tiny.settings.index, tiny.settings.with_(abstain_below=9.0))
     answer = ask(strict, "How many new foster carers did Cardiff recruit?")
