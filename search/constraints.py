@@ -22,6 +22,11 @@ _MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b") 
 _PERIOD = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s?[/\u2013-]\s?(\d{4}|\d{2}))?(?![\d%])")
 _SHORT_PERIOD = re.compile(r"(?<![\d/.,])(\d\d)/(\d\d)(?![\d/])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w])")
+# A month with its year that names a report ("the August 2025 focused visit", "published in May 2023"), not a
+# period of the figures asked about ("referrals in April 2022"): the report's own date can meet it.
+_MONTHS_RE = "|".join(m.capitalize() for m in MONTHS)
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS_RE})\s+((?:19|20)\d\d)(?=\s+(?:[\w-]+\s+){{0,2}}?(?:visit|inspection|report|letter|review)s?\b)|"
+                         rf"\bpublished\s+(?:in\s+|on\s+)?({_MONTHS_RE})\s+((?:19|20)\d\d)\b")
 _DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)\b", re.I)
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w'\u2019-]*)")
 # capitalised question words that name nothing
@@ -39,6 +44,7 @@ class Specifics:
     names: tuple[str, ...] = ()  # BM25 terms of capitalised words (proper nouns, acronyms)
     words: tuple[str, ...] = ()  # the question's own word for each name ("Ambulance" for "ambul")
     dates: tuple[str, ...] = ()  # whole dates, ISO ("report published 19 november 2021" -> "2021-11-19")
+    month_years: tuple[str, ...] = ()  # a report's month, ISO ("the August 2025 focused visit" -> "2025-08")
 
     def word(self, name: str) -> str:
         """How the question wrote a name term (reasons are shown to people, who never typed stems)."""
@@ -105,6 +111,8 @@ def specifics(question: str) -> Specifics:
         names=tuple(names),
         words=tuple(names.values()),
         dates=tuple(dict.fromkeys(dates_in(question))),
+        month_years=tuple(dict.fromkeys(f"{int(y or y2):04d}-{MONTHS.index((m or m2).lower()) + 1:02d}"
+                                        for m, y, m2, y2 in _MONTH_YEAR.findall(question))),
     )
 
 
@@ -160,9 +168,12 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
     evidence's context (its sentence, neighbours and heading; for years also its document's years),
     names the whole index has never seen, and local authorities other than the evidence's own.
     A whole date the question names ("the report published 19 November 2021") is met by a document
-    `published` that day (ISO), whatever its sentences say."""
+    `published` that day (ISO), whatever its sentences say; a report's month ("the August 2025 focused
+    visit", "published in May 2023") by a document published in that month."""
     missing: list[str] = []
     if published in spec.dates:
+        context = f"{context}\n{date_words(published)}"
+    elif published and published[:7] in spec.month_years:
         context = f"{context}\n{date_words(published)}"
     if spec.periods:
         have_years = set(years) | _years_in(context)

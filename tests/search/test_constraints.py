@@ -69,6 +69,16 @@ def test_a_whole_date_the_question_names_is_met_by_a_document_published_that_day
     assert unmet(specifics("How many referrals were there in April 2022?"), sentence, (2022,), published="2022-04-01") == ["april"]
 
 
+def test_a_reports_month_is_met_by_a_document_published_in_it():
+    spec = specifics("In the August 2025 focused visit on placement decisions, what game did the group develop?")
+    assert spec.month_years == ("2025-08",)
+    sentence = "The group has been developing the game."  # the visit's letter says nothing of August
+    assert unmet(spec, sentence, (2025,), published="2025-08-28") == []
+    assert unmet(spec, sentence, (2025,), published="2025-09-01") == ["august"]  # another month's letter
+    assert specifics("What did the report published in May 2023 say?").month_years == ("2023-05",)
+    assert specifics("How many referrals were there in April 2022?").month_years == ()  # a period of figures
+
+
 def test_a_document_published_on_the_date_asked_covers_the_dates_words():
     from quarry.records import DocInfo
     from search.answer_scoring import Question, document_terms
