@@ -122,15 +122,16 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
         return _abstain(question, hits, interpreted, reason), []
     if chosen[0].score < abstain_below:
         return _abstain(question, hits, interpreted, f"the best evidence scores {chosen[0].score:.2f}, under {abstain_below}"), []
-    not_quoted = uncovered([k for k in keys if k not in topic.missing], _evidence_texts(chosen), searcher, topic.neighbours)
+    evidence = _evidence_texts(chosen)
+    not_quoted = uncovered([k for k in keys if k not in topic.missing], evidence, searcher, topic.neighbours)
     subject = figure_subject(q.text, q.kind) if checks and not_quoted else None
     if subject:  # a count or percentage of something else does not answer: "Vacancies stand at 30%" for sickness
         of = [k for k in keys if k.term in set(terms(subject))]
-        away = unsaid([k for k in of if k in not_quoted], _evidence_texts(chosen), searcher)
+        away = unsaid([k for k in of if k in not_quoted], evidence, searcher)
         if away and 2 * len(away) >= len(of):  # half the words naming it are not in the evidence
             interpreted["missing_terms"] = [k.word for k in away]
             return _abstain(question, hits, interpreted, f"the figures found are not of {join_words([k.word for k in away], q.text)}"), []
-    away = unsaid(not_quoted, _evidence_texts(chosen), searcher) if checks and not_quoted and not q.personal else []
+    away = unsaid(not_quoted, evidence, searcher) if checks and not_quoted and not q.personal else []
     if topic.share(away) >= UNSAID_SHARE:  # the quotes speak of something else
         interpreted["missing_terms"] = [k.word for k in away]
         return _abstain(question, hits, interpreted, f"the closest sentences do not speak of {join_words([k.word for k in away], q.text)}"), []

@@ -17,14 +17,14 @@ from quarry.analysis import terms
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december")
-_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")  # "May", not "may"
+_MONTHS_RE = "|".join(m.capitalize() for m in MONTHS)
+_MONTH = re.compile(rf"\b({_MONTHS_RE})\b")  # "May", not "may"
 # 2009, 2009/10, 2019-20, 2018-2019; and the short form 09/10
 _PERIOD = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s?[/\u2013-]\s?(\d{4}|\d{2}))?(?![\d%])")
 _SHORT_PERIOD = re.compile(r"(?<![\d/.,])(\d\d)/(\d\d)(?![\d/])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w])")
 # A month with its year that names a report ("the August 2025 focused visit", "published in May 2023"), not a
 # period of the figures asked about ("referrals in April 2022"): the report's own date can meet it.
-_MONTHS_RE = "|".join(m.capitalize() for m in MONTHS)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS_RE})\s+((?:19|20)\d\d)(?=\s+(?:[\w-]+\s+){{0,2}}?(?:visit|inspection|report|letter|review)s?\b)|"
                          rf"\bpublished\s+(?:in\s+|on\s+)?({_MONTHS_RE})\s+((?:19|20)\d\d)\b")
 _DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)\b", re.I)
@@ -171,9 +171,7 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
     `published` that day (ISO), whatever its sentences say; a report's month ("the August 2025 focused
     visit", "published in May 2023") by a document published in that month."""
     missing: list[str] = []
-    if published in spec.dates:
-        context = f"{context}\n{date_words(published)}"
-    elif published and published[:7] in spec.month_years:
+    if published and (published in spec.dates or published[:7] in spec.month_years):
         context = f"{context}\n{date_words(published)}"
     if spec.periods:
         have_years = set(years) | _years_in(context)
