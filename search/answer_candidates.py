@@ -12,6 +12,7 @@ import numpy as np
 
 from quarry.analysis import sentence_spans, terms
 from quarry.records import Chunk, Hit
+from search.answer_types import RATING, has_figure
 
 MIN_WORDS = 3  # shorter "sentences" are headings or list labels
 HEADING_WORDS = 8  # a capitalised line this short without closing punctuation is a heading
@@ -105,7 +106,8 @@ class Candidate:
 def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> list[Candidate]:
     """Every sentence of the passages, once (the best-ranked passage holding it wins), in rank order.
 
-    Heading-like lines are left out (they become the context of the sentences under them). A
+    Heading-like lines are left out (they become the context of the sentences under them), unless they
+    state a judgement ("Overall effectiveness Outstanding", a short table row read as one line). A
     sentence that refers back ("This is due to...") is quoted with the sentence before it, and one
     ending in ":" or followed by such a sentence with the next.
     """
@@ -130,7 +132,8 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
                 continue
             if titles[i]:
                 subheading = text
-                continue
+                if not has_figure(text, RATING):  # "Overall effectiveness Outstanding" is a table row, and answers
+                    continue
             if len(text.split()) < MIN_WORDS or not re.search(r"[^\W\d_]", text):
                 continue
             start, end, first = c.char_start + a, c.char_start + b, i

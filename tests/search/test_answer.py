@@ -216,6 +216,17 @@ def test_a_sentence_ending_with_a_colon_is_quoted_with_what_follows():
     assert cands[0].quote == "The director said:\n\n'It is evident that the report is factual and readable'."
 
 
+def test_a_short_grade_line_is_quoted_though_it_looks_like_a_heading():
+    # an ILACS judgement table flattened to one line per row: the last row is as short as a heading
+    text = ("Judgement Grade\nThe impact of leaders on social work practice with children and families Outstanding\n"
+            "Overall effectiveness Outstanding\n\nStable leadership has created conditions for improvement.")
+    doc = DocInfo("d", "d.txt", "Doc")
+    quotes = [c.quote for c in candidates_from([_hit(doc, text, 0, 1)], lambda d: text)]
+    assert "Overall effectiveness Outstanding" in quotes
+    assert "Judgement Grade" not in quotes  # a heading that states no judgement stays a heading
+    assert heading_like("Overall effectiveness Outstanding")
+
+
 def test_heading_like_lines():
     assert heading_like("Inspection of Adult Protection in Wrexham County Borough Council (December 2009)")
     assert heading_like("Annual Council Reporting Framework")
