@@ -62,7 +62,9 @@ def embed_missing(index: Path, todo: dict[str, str], settings: Settings, model_i
     kept = PendingVectors(index)
     vectors = {h: v for h, v in kept.load().items() if h in todo}
     summary.resumed_vectors = len(vectors)
-    missing = {h: t for h, t in todo.items() if h not in vectors}
+    # longest first, across the whole build: a batch then pads its texts to nearly their own length (batches cut from
+    # document order padded the 431 Ofsted reports' word-pieces by 1.5%, by 0.6% sorted), and a live ETA errs long
+    missing = dict(sorted(((h, t) for h, t in todo.items() if h not in vectors), key=lambda item: -len(item[1])))
     if not missing:
         return vectors
     start = time.perf_counter()

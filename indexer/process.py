@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from indexer import metadata, readers
-from indexer.chunks import chunk_section
+from indexer.chunks import chunk_sections
 from indexer.normalise import NormalText, normalise
 from indexer.sections import detect_sections
 from quarry.records import Chunk, DocInfo
@@ -33,8 +33,8 @@ def process(doc_id: str, source: str, raw: readers.RawDocument, entry: dict[str,
     norm: NormalText = normalise(raw.pages)
     info = metadata.doc_info(doc_id, source, norm.text, entry)
     sections = detect_sections(doc_id, norm.text)
-    chunks = [c for s in sections for c in chunk_section(s, norm.text, count_tokens, settings.max_chunk_tokens,
-                                                         settings.overlap_sentences, norm.page_at)]
+    chunks = chunk_sections(sections, norm.text, count_tokens, settings.max_chunk_tokens, settings.overlap_sentences,
+                            norm.page_at)
     return ProcessedDoc(info, content_hash, norm.text, [list(m) for m in norm.page_marks],
                         [{"number": s.number, "title": s.title, "level": s.level, "heading_path": list(s.heading_path),
                           "char_start": s.char_start, "char_end": s.char_end, "kind": s.kind} for s in sections], chunks)

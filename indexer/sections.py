@@ -92,7 +92,7 @@ def classify(line: str, lone: bool, next_text: str | None) -> Heading | None:
     if m:
         title = m.group(2).strip()
         short_with_stop = title.endswith(".") and len(title.split()) <= 12 and _title_like(title[:-1]) and _capitalised(title)
-        if _title_like(title) or short_with_stop or (_is_caps(title) and len(title.split()) <= 16):
+        if _title_like(title) or short_with_stop or (len(title.split()) <= 16 and _is_caps(title)):
             return Heading(m.group(1), title, False)
         return None
     b = _BULLET_HEADING.match(line)
@@ -101,7 +101,7 @@ def classify(line: str, lone: bool, next_text: str | None) -> Heading | None:
         if len(title.split()) <= 4 and _title_like(title) and len(next_text.split()) >= 8:
             return Heading(None, title, True)
         return None
-    if _is_caps(line) and len(line.split()) <= 14 and not _NOT_HEADING_START.match(line):
+    if len(line.split()) <= 14 and _is_caps(line) and not _NOT_HEADING_START.match(line):  # the word count first: a paragraph is one line
         return Heading(None, line, False)
     if _title_like(line) and not _mostly_digits(line) and (len(next_text.split()) >= 6 or _title_like(next_text.lstrip("-\u2022* "))):
         return Heading(None, line, len(line.split()) <= 3)

@@ -253,7 +253,8 @@ def token_counter(spec: str):
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         tokenizer.no_truncation()
         tokenizer.no_padding()
-        return lambda texts: [len(e.ids) for e in tokenizer.encode_batch(list(texts))]
+        # encode_batch_fast: the same ids without character offsets, ~30% faster (an index build counts every sentence)
+        return lambda texts: [len(e.ids) for e in tokenizer.encode_batch_fast(list(texts))]
     return load_embedder(spec).count_tokens
 
 

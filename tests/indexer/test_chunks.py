@@ -1,8 +1,9 @@
-from indexer.chunks import chunk_section, windows
+from indexer.chunks import CHUNKED_KINDS, chunk_id, chunk_section, chunk_sections, heading_label, windows
 from indexer.normalise import normalise
 from indexer.sections import detect_sections
 from quarry.analysis import sentence_spans
 from quarry.embedders import HashEmbedder, token_counter
+from quarry.records import Chunk
 from tests.conftest import CORPUS, SEEDS
 
 
@@ -48,3 +49,51 @@ def test_long_sections_are_windowed_under_the_budget():
 
 def test_contents_table_is_never_chunked():
     assert all("Introduction\t1" not in c.text for _, _, c in all_chunks(HashEmbedder().count_tokens))
+
+
+def test_a_document_chunked_at_once_matches_its_sections_counted_one_by_one():
+    """chunk_sections counts word-pieces in two calls per document and skips counting a section whose words
+    alone exceed the budget; neither may change a chunk. Budgets around the seed sections' sizes hit both paths."""
+    count = token_counter("all-MiniLM-L6-v2")
+    calls = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return count(texts)
+
+    for name in SEEDS.values():
+        text = normalise([(CORPUS / f"{name}.txt").read_text(encoding="utf-8")]).text
+        sections = detect_sections(name, text)
+        for budget in (40, 120, 200):
+            one_by_one = [c for s in sections for c in _counted_each(s, text, count, budget)]
+            calls.clear()
+            assert chunk_sections(sections, text, counting, budget, 1) == one_by_one
+            assert len(calls) <= 2
+
+
+def _counted_each(section, text, count, budget):
+    """The chunks of one section as chunking made them before: count the whole section, then its sentences."""
+    if section.kind not in CHUNKED_KINDS or not text[section.char_start:section.char_end].strip():
+        return []
+    body = text[section.char_start:section.char_end]
+    if count([body])[0] <= budget:
+        return chunk_section(section, text, lambda texts: [0] * len(texts), budget, 1)
+    spans = [(section.char_start + s, section.char_start + e) for s, e in sentence_spans(body)]
+    sizes = count([text[s:e] for s, e in spans])
+    return [Chunk(chunk_id(section.doc_id, spans[i][0], spans[j - 1][1]), section.doc_id, section.number,
+                  heading_label(section), section.heading_path, text[spans[i][0]:spans[j - 1][1]], spans[i][0],
+                  spans[j - 1][1], None, None, section.kind) for i, j in windows(spans, sizes, budget, 1)]
+
+
+def test_words_that_tokenise_to_nothing_are_not_taken_for_word_pieces():
+    """Only a run holding an ASCII letter or digit is sure to be a word-piece: a section of 300 zero-width
+    spaces and one sentence is counted (and fits), not assumed too long."""
+    text = "Heading\n\n" + " ".join(["\u200b"] * 300) + " The end. It fits."
+    sections = [s for s in detect_sections("d", text) if s.kind in CHUNKED_KINDS]
+    body = text[sections[-1].char_start:sections[-1].char_end]
+    count = token_counter("all-MiniLM-L6-v2")
+    assert count([body])[0] < 20
+    seen = []
+    chunks = chunk_sections(sections, text, lambda texts: seen.extend(texts) or count(texts), 20, 1)
+    assert body in seen
+    assert [c.text for c in chunks] == [text[s.char_start:s.char_end] for s in sections]
