@@ -100,7 +100,8 @@ def open_cached(settings: Settings, name: str, sources, progress: Progress | Non
     searcher = open_index(indexed.index, replace(indexed, max_k=max(indexed.max_k, max_k), max_query_chars=10**6),
                           embedder=query_memo(settings))
     info = {"chunks": len(searcher.chunks), "documents": len(searcher.doc_infos), "cache": indexed.index,
-            "model": model_id_for(settings.model), **settings.chunking(),
+            "model": model_id_for(settings.model), "precision": searcher.index.manifest["model"].get("precision", ["unrecorded"]),
+            **settings.chunking(),
             "fusion": settings.fusion, "candidates": settings.candidates, "rrf_k": settings.rrf_k,
             "fusion_model": (settings.fusion_model or "search/ranker.json") if settings.fusion == "learned" else ""}
     return searcher, info

@@ -92,7 +92,8 @@ def _dataset_section(run: dict[str, Any], anchors: dict[str, Any]) -> list[str]:
     if first.excluded:
         judged += "; not scored: " + ", ".join(f"{n} {why}" for why, n in first.excluded.items())
     idx = first.index
-    out.append(f"{judged}. Index: {idx.get('documents')} documents, {idx.get('chunks')} passages, model {idx.get('model')}, "
+    vectors = f" ({'/'.join(idx['precision'])} vectors)" if idx.get("precision") else ""
+    out.append(f"{judged}. Index: {idx.get('documents')} documents, {idx.get('chunks')} passages, model {idx.get('model')}{vectors}, "
                f"max_chunk_tokens {idx.get('max_chunk_tokens')}, fusion {idx.get('fusion')}"
                + (f" (ranker {idx['fusion_model']})" if idx.get("fusion_model") else "") + f" over {idx.get('candidates')} candidates.")
     out += ["", "| mode | " + " | ".join(COLUMNS.values()) + " |", "|---" * (len(COLUMNS) + 1) + "|"]

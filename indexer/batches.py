@@ -25,6 +25,7 @@ class EmbeddedBatch:
     model_id: str
     worker: str
     seconds: float
+    precision: str = ""  # the embedder's arithmetic ("fp32", "bf16", "int8"); "" when it does not say
 
 
 class Engine(Protocol):

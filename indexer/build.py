@@ -80,8 +80,9 @@ def build_from_sources(sources: list[Source], settings: Settings, embedder: Embe
             summary.reused_vectors = summary.chunks
             summary.note_inferred([DocInfo.from_dict(d) for d in reused_docs.values()])
             return summary
+        old_precision = previous.manifest["model"].get("precision", ["unrecorded"]) if previous.manifest else []
         return write_build(index, settings, model_id, indexer_code, embedder, docs, reused_docs, previous.vectors,
-                           summary, report)
+                           summary, report, old_precision)
 
 
 def _read_sources(sources: list[Source], settings: Settings, previous: PreviousBuild, same_chunking: bool,

@@ -82,7 +82,7 @@ _LOADING = threading.Lock()
 
 
 def embed_on_worker(spec: ModelSpec | Shipped, texts: list[str]) -> tuple[np.ndarray, str, str, float]:
-    """Runs on a worker: (vectors, model id, worker address, seconds spent embedding)."""
+    """Runs on a worker: (vectors, model id, worker address, seconds spent embedding, the model's arithmetic)."""
     with _LOADING:
         model = _MODELS.get(spec.key)
         if model is None:
@@ -96,7 +96,7 @@ def embed_on_worker(spec: ModelSpec | Shipped, texts: list[str]) -> tuple[np.nda
         where = get_worker().address
     except ValueError:  # not on a worker (a direct call)
         where = f"pid {os.getpid()}"
-    return vectors, model.model_id, where, seconds
+    return vectors, model.model_id, where, seconds, getattr(model, "precision", "")
 
 
 class DaskEmbedding:
@@ -147,7 +147,7 @@ class DaskEmbedding:
                     done = set()
                 for future in done:
                     try:
-                        vectors, model_id, worker, seconds = future.result()
+                        vectors, model_id, worker, seconds, precision = future.result()
                     except KilledWorker:
                         raise QuarryError(f"a batch killed every worker that ran it on {self.spec}; stopped "
                                           "(finished batches are kept for the next run)") from None
@@ -156,7 +156,7 @@ class DaskEmbedding:
                     except Exception as e:  # the worker's own error, after RETRIES
                         raise QuarryError(f"embedding failed on {self.spec}: {type(e).__name__}: {e}") from None
                     future.release()
-                    yield EmbeddedBatch(futures[future].hashes, vectors, model_id, worker, seconds)
+                    yield EmbeddedBatch(futures[future].hashes, vectors, model_id, worker, seconds, precision)
                 if done:
                     idle_since = time.monotonic()
                 elif not self.client.nthreads() and time.monotonic() - idle_since > NO_WORKERS_GRACE:

@@ -41,7 +41,8 @@ class InProcess:
                                            self.settings.runtime, self.settings.model_cache, passages=True)
             start = time.perf_counter()
             vectors = self.model.embed(batch.texts)
-            yield EmbeddedBatch(batch.hashes, vectors, self.model.model_id, IN_PROCESS, time.perf_counter() - start)
+            yield EmbeddedBatch(batch.hashes, vectors, self.model.model_id, IN_PROCESS, time.perf_counter() - start,
+                                getattr(self.model, "precision", ""))
 
     def close(self) -> None:
         pass
@@ -82,7 +83,7 @@ def embed_missing(index: Path, todo: dict[str, str], settings: Settings, model_i
                                   "install the same quarry and model everywhere")
             kept.add(batch.hashes, batch.vectors)
             vectors.update(zip(batch.hashes, batch.vectors))
-            summary.note_batch(batch.worker, len(batch.hashes), batch.seconds)
+            summary.note_batch(batch.worker, len(batch.hashes), batch.seconds, batch.precision)
             stage.advance(len(batch.hashes))
             if settings.cluster:
                 stage.status(summary.worker_rates(short=True))

@@ -28,6 +28,7 @@ class BuildSummary:
     notes: list[str] = field(default_factory=list)
     inferred: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    precision: dict[str, int] = field(default_factory=dict)  # chunks embedded now, by the embedder's arithmetic
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -56,8 +57,9 @@ class BuildSummary:
             out.append(f"  skipped {name}: {reason}")
         return out
 
-    def note_batch(self, worker: str, chunks: int, seconds: float) -> None:
-        """Count one embedded batch against the worker that embedded it."""
+    def note_batch(self, worker: str, chunks: int, seconds: float, precision: str = "") -> None:
+        """Count one embedded batch against the worker that embedded it (and the arithmetic it used)."""
+        self.precision[precision or "unrecorded"] = self.precision.get(precision or "unrecorded", 0) + chunks
         w = self.workers.setdefault(worker, {"chunks": 0, "batches": 0, "seconds": 0.0})
         w["chunks"] += chunks
         w["batches"] += 1

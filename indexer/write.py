@@ -8,7 +8,7 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -39,8 +39,9 @@ FP16_MAX_NORM = 1.001  # longest vector the fp16 scan's exactness bound allows (
 
 def write_build(index: Path, settings: Settings, model_id: str, indexer_code: str, embedder: Embedder | None,
                 docs: dict[str, ProcessedDoc], reused: dict[str, dict[str, Any]], old_vectors: dict[str, np.ndarray],
-                summary: BuildSummary, report: Progress) -> BuildSummary:
-    """Write processed and reused documents as the new current build of `index`; fill in `summary`."""
+                summary: BuildSummary, report: Progress, old_precision: Sequence[str] = ()) -> BuildSummary:
+    """Write processed and reused documents as the new current build of `index`; fill in `summary`.
+    `old_precision`: the arithmetic of the previous build's vectors (its manifest's model.precision)."""
     t0 = time.perf_counter()
     records, chunk_rows, infos = _assemble(model_id, docs, reused, summary)
     summary.note_inferred(infos)
@@ -66,7 +67,10 @@ def write_build(index: Path, settings: Settings, model_id: str, indexer_code: st
             "schema_version": fmt.SCHEMA_VERSION,
             "quarry_version": __import__("quarry").__version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": {"spec": settings.model, "id": model_id, "dim": vectors.shape[1]},
+            # the arithmetic the vectors were made with: one index built in bf16 and one in fp32 rank a few
+            # passages differently (eval/bench/NOTES.md, session 8), and this says which one a figure came from
+            "model": {"spec": settings.model, "id": model_id, "dim": vectors.shape[1],
+                      "precision": sorted(set(summary.precision) | (set(old_precision) if summary.reused_vectors else set()))},
             "settings": {"chunking": settings.chunking(), "lexical": settings.lexical(), "indexer_code": indexer_code,
                          "dense_index": type(dense).__name__},
             "counts": {"documents": len(records), "sections": summary.sections, "chunks": len(chunk_rows)},

