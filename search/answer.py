@@ -86,11 +86,14 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
                 found = with_best(searcher, found, best[0], most)
         elif found.coverage is not None and found.scope:  # the topic's passages miss its terms: the ordinary
             # answer from the named documents (its own checks on the whole question) may still find it
-            ordinary, _ = _extractive(searcher, question, k, scope, mode, reranker, abstain_below,
-                                      s.answer_sentences if sentences is None else sentences, checks)
-            if not ordinary.abstained:
+            ordinary, quoted = _extractive(searcher, question, k, scope, mode, reranker, abstain_below,
+                                           s.answer_sentences if sentences is None else sentences, checks)
+            # only when its quotes say what the topic's passages missed ("private" of "private fostering")
+            evidence = _evidence_texts(quoted)
+            if not ordinary.abstained and not unsaid(uncovered(found.coverage.missing, evidence, searcher,
+                                                               found.coverage.neighbours), evidence, searcher):
                 return replace(ordinary, interpreted={**ordinary.interpreted, "summary": "its passages miss the topic"})
-        return _summary(searcher, question, found)
+        return _summary(searcher, question, found, checks)
     sentences = s.answer_sentences if sentences is None else sentences
     return _extractive(searcher, question, k, filters, mode, reranker, abstain_below, sentences, checks)[0]
 
@@ -144,17 +147,40 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
     return Answer(question, text, False, citations, tuple(hits), interpreted), chosen
 
 
-def _summary(searcher: "Searcher", question: str, found: Summary) -> Answer:
+def _summary(searcher: "Searcher", question: str, found: Summary, checks: bool = True) -> Answer:
     """A summary's cited sentences in document order, or its abstention (no confidence: `abstain_below`
     calibrates the extractive score, not this one)."""
     if found.coverage is not None:
         return _not_mentioned(question, found.hits, found.interpreted, found.coverage, question)
     if not found.chosen:
         return _abstain(question, found.hits, found.interpreted, found.reason or "no sentence answers it")
+    away = _off_topic(searcher, found) if checks else []
+    if away:  # the section's best sentences speak of something else: "What did Ofsted say about X's children's
+        # centres?" must not quote the letter's address because "Civic Centre" is in it
+        interpreted = {**found.interpreted, "missing_terms": [k.word for k in away]}
+        return _abstain(question, found.hits, interpreted,
+                        f"the closest sentences do not speak of {join_words([k.word for k in away], question)}")
     citations = tuple(_citation(n, c, searcher) for n, c in enumerate(found.chosen, start=1))
     verify_citations(citations, searcher.source_text)
     text = " ".join(f"{collapse(c.quote)} [{c.n}]" for c in citations)
     return Answer(question, text, False, citations, tuple(found.hits), found.interpreted)
+
+
+def _off_topic(searcher: "Searcher", found: Summary) -> list:
+    """The topic's key terms the quoted sentences (with their context, heading and document) neither hold nor
+    have a neighbour word for, when they carry UNSAID_SHARE of the topic (as the ordinary answer's check); else []."""
+    keys = analyse(f"What did they say about {found.interpreted.get('topic', '')}?", searcher).keys
+    # the words naming the quoted documents (their authority, title, publisher) chose them: they are no part of what
+    # the topic asks of them ("Havering's adoption service" asks about adoption), so they neither count as said nor weigh
+    named = {t for c in found.chosen for x in (c.hit.doc.title, c.hit.doc.authority, c.hit.doc.publisher) if x for t in terms(x)}
+    keys = tuple(k for k in keys if k.term not in named)
+    if not keys:
+        return []
+    topic = topic_coverage(keys, found.hits, searcher)
+    evidence = _evidence_texts(found.chosen)
+    not_quoted = uncovered([k for k in keys if k not in topic.missing], evidence, searcher, topic.neighbours)
+    away = unsaid(not_quoted, evidence, searcher) if not_quoted else []
+    return away if topic.share(away) >= UNSAID_SHARE else []
 
 
 def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:

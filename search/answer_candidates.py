@@ -136,6 +136,8 @@ def candidates_from(hits: Sequence[Hit], source_text: Callable[[str], str]) -> l
                     continue
             if len(text.split()) < MIN_WORDS or not re.search(r"[^\W\d_]", text):
                 continue
+            if text.rstrip().endswith(","):  # a line cut off mid-sentence: an address or salutation line ("St Peter's
+                continue  # Square,", "Dear Ms Moore,") or a broken sentence ("This support ensures that,"): says nothing alone
             start, end, first = c.char_start + a, c.char_start + b, i
             if depends_on_context(text):
                 first = antecedent(texts, titles, i)

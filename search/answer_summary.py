@@ -34,7 +34,7 @@ from search.answer_candidates import Candidate, candidates_from, collapse, depen
 from search.answer_scoring import analyse, focus, unasked_boilerplate
 from search.answer_choice import specifics_context
 from search.answer_topic import Coverage, topic_coverage
-from search.constraints import unmet
+from search.constraints import periods_in, unmet
 from search.summary_request import SummaryRequest, speaker_query, speaker_words, spoken_by
 
 if TYPE_CHECKING:
@@ -71,6 +71,21 @@ def named_documents(interp: "Interpretation", infos: Mapping[str, DocInfo], spea
         spoken = {d for d in docs if spoken_by(infos[d], speaker)}
         docs = spoken or docs  # a speaker we cannot place (a person's title) does not rule documents out
     return docs, ""
+
+
+def _of_period(docs: set[str], infos: Mapping[str, DocInfo], source: str) -> tuple[set[str], str]:
+    """The documents whose own period is the one who speaks names ("CIW's 2019-20 performance letter": the review
+    of 2019-20, not the 2018-19 one that mentions its plans for 2019-20); documents without a period stay."""
+    named = [p for p in periods_in(source) if len(p) == 2]
+    if not named:
+        return docs, ""
+    kept = {d for d in docs if not infos[d].period or _years_of(infos[d].period) in named}
+    return kept, "" if kept else f"no indexed document is of {' or '.join('-'.join(str(y) for y in sorted(p)) for p in named)}"
+
+
+def _years_of(period: str) -> frozenset[int]:
+    """The years a document's period spans: "2018-19" and "April 2018 - March 2019" are both {2018, 2019}."""
+    return frozenset(y for p in periods_in(period) for y in p)
 
 
 def _matches_all(info: DocInfo, interp: "Interpretation") -> bool:
@@ -148,6 +163,8 @@ def summarise(searcher: "Searcher", question: str, request: SummaryRequest, k: i
     docs, why = named_documents(interp, searcher.doc_infos, speaker_words(request.source))
     allowed = searcher.allowed(filters)
     info: dict[str, Any] = {"answer_type": SUMMARY, "speaker": request.source, "topic": request.topic}
+    if not why and docs:
+        docs, why = _of_period(docs, searcher.doc_infos, request.source)
     if why:
         return Summary([], reason=why, interpreted=info)
     if allowed is not None:

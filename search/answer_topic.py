@@ -45,7 +45,8 @@ _FRAME = ("what which who whom whose when where why how is are was were do does 
           "at or and but not no than then so such into during over under between before after also still now "
           "ago well since per compared compare comparison change changed changes role around often end stand play "
           "carry issue issues identify several extra additional top whether fed feed fill use used need needed "
-          "wanting seem seems look looked spend spent spending cost costs paid pay")
+          "wanting seem seems look looked spend spent spending cost costs paid pay "
+          "among amongst across towards toward against upon via through throughout beyond within")
 _VERB_LIKE = re.compile(r"(?:ing|ed)$")  # "struggling", "recovering", "bought" aside: verbs frame the question
 _DIGITS = re.compile(r"\d")
 # "Which bodies was the letter copied to?", "What verdict did patients give": the noun asked for names the kind

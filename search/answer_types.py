@@ -22,7 +22,8 @@ NEAR_WORDS = 8  # a figure is about a thing when they stand this many words apar
 
 _ACRONYM_QUESTION = re.compile(r"^\s*(?i:what\s+(?:is|are|does|do)\s+(?:the\s+|an?\s+)?)([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b"
                                r"(?i:\s+(?:stand\s+for|mean)\b.*|\s*\??\s*)$", re.S)
-_HOW_MANY = re.compile(r"\b(?:how many|what number of|number of)\s+((?:[\w'-]+\s+){0,4}[\w'-]+)", re.I)
+_HOW_MANY = re.compile(r"\b(?:how many|what number of|number of)\s+((?:[\w'\u2019-]+\s+){0,4}[\w'\u2019-]+)", re.I)
+_AVERAGE_OF = re.compile(r"\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\s+((?:[\w'\u2019-]+\s+){0,4}[\w'\u2019-]+)", re.I)
 _PHRASE_END = frozenset("did do does were was are is have has had will would can could should of in on at for to by "
                         "with from per that who which were there".split())
 _IRREGULAR_PLURALS = frozenset("children people staff men women".split())
@@ -77,8 +78,10 @@ def question_type(question: str) -> str | None:
 
 
 def counted(question: str) -> str | None:
-    """The thing a "how many" question counts: "How many new foster carers did..." -> "carers"."""
-    m = _HOW_MANY.search(question)
+    """The thing a "how many" question counts: "How many new foster carers did..." -> "carers", "How many
+    children's homes ..." -> "homes" (a possessive qualifies what is counted), "What was the average caseload
+    of ..." -> "caseload"."""
+    m = _HOW_MANY.search(question) or _AVERAGE_OF.search(question)
     if not m:
         return None
     words = []
@@ -87,9 +90,12 @@ def counted(question: str) -> str | None:
             break
         words.append(w)
     for w in words:
-        if _plural(w):
+        if _plural(w) and not _POSSESSIVE.search(w):
             return w
     return words[-1] if words else None
+
+
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
 
 
 def _plural(word: str) -> bool:

@@ -227,6 +227,15 @@ def test_a_short_grade_line_is_quoted_though_it_looks_like_a_heading():
     assert heading_like("Overall effectiveness Outstanding")
 
 
+def test_a_line_cut_off_at_a_comma_is_never_quoted():
+    # address and salutation lines of a letter, and a sentence broken at a line end, say nothing alone
+    text = ("Civic Centre\nSt Peter\u2019s Square,\nDear Ms Moore,\n\nThis support ensures that,\n"
+            "Children's centres offer early help to families in every locality.")
+    doc = DocInfo("d", "d.txt", "Doc")
+    quotes = [c.quote for c in candidates_from([_hit(doc, text, 0, 1)], lambda d: text)]
+    assert quotes == ["Children's centres offer early help to families in every locality."]
+
+
 def test_heading_like_lines():
     assert heading_like("Inspection of Adult Protection in Wrexham County Borough Council (December 2009)")
     assert heading_like("Annual Council Reporting Framework")

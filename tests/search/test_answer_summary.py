@@ -112,3 +112,16 @@ def test_who_speaks_is_searched_for_by_the_words_the_documents_own_metadata_lack
     assert speaker_query("the 2009 CSSIW fostering inspection", metadata) == "CSSIW fostering inspection"
     assert speaker_query("Wrexham's annual report", metadata) == ""  # the document itself speaks
     assert speaker_query("the 2019-20 letter", frozenset()) == ""  # numbers and document words are no one
+
+
+def test_a_period_in_who_speaks_names_the_documents_own_period():
+    """"CIW's 2019-20 performance letter" is the review of 2019-20: the 2018-19 letter (which sets out CIW's plans
+    for 2019-20) is not it; a period elsewhere in the question or a single year leaves the documents alone."""
+    infos = {"cardiff": DocInfo("cardiff", "c.txt", "Cardiff review", period="April 2018 - March 2019", years=(2018, 2019)),
+             "wrexham": DocInfo("wrexham", "w.txt", "Wrexham review", period="2019-20", years=(2019, 2020)),
+             "letter": DocInfo("letter", "l.txt", "Focused visit letter", years=(2019,))}
+    assert S._of_period({"cardiff"}, infos, "CIW its 2019-20 performance letter") == (set(), "no indexed document is of 2019-2020")
+    assert S._of_period({"cardiff", "wrexham"}, infos, "CIW's 2019/20 review") == ({"wrexham"}, "")
+    assert S._of_period({"cardiff", "letter"}, infos, "CIW's 2019-20 review") == ({"letter"}, "")  # no period of its own
+    assert S._of_period({"cardiff"}, infos, "CIW") == ({"cardiff"}, "")
+    assert S._of_period({"cardiff"}, infos, "the 2019 letter") == ({"cardiff"}, "")

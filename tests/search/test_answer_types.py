@@ -31,6 +31,12 @@ def test_the_thing_counted_and_the_acronym_asked():
     assert counted("How many new foster carers did Cardiff recruit?") == "carers"
     assert counted("How many children were looked after?") == "children"
     assert counted("How many pieces of focused activity will CIW carry out?") == "pieces"
+    # a possessive qualifies the thing counted ("children's homes" counts homes, not children)
+    assert counted("How many children's homes does Cardiff run?") == "homes"
+    assert counted("How many people\u2019s assessments were completed?") == "assessments"
+    # "the average / total X of ..." counts X
+    assert counted("What was the average caseload of Wrexham's adult social workers in 2009/10?") == "caseload"
+    assert counted("What was the average number of days taken?") == "days"
     assert acronym_asked("What does IFSS stand for?") == "IFSS"
     assert acronym_asked("What did CIW say?") is None
 
