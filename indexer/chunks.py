@@ -45,18 +45,6 @@ def windows(spans: list[tuple[int, int]], sizes: list[int], budget: int, overlap
     return groups
 
 
-def chunk_section(
-    section: Section,
-    text: str,
-    count_tokens: Callable[[list[str]], list[int]],
-    max_tokens: int,
-    overlap: int,
-    page_at: Callable[[int], int | None] = lambda _: None,
-) -> list[Chunk]:
-    """Chunks of one section; each chunk's text is exactly text[char_start:char_end]."""
-    return chunk_sections([section], text, count_tokens, max_tokens, overlap, page_at)
-
-
 def chunk_sections(
     sections: list[Section],
     text: str,

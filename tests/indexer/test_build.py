@@ -155,3 +155,29 @@ def test_the_indexer_code_hash_covers_every_module_that_shapes_an_index():
                    "indexer/write.py", "indexer/hashing.py", "indexer/chunks.py", "indexer/sections.py",
                    "indexer/readers/pdf.py", "quarry/analysis.py"):
         assert module in hashed, module
+
+
+def test_the_manifest_names_the_arithmetic_of_every_vector(corpus, tmp_path):
+    """model.precision lists what the build's vectors were made with: the new ones' embedder, and the previous
+    build's when its vectors are reused (a bf16 build extended in fp32 says both)."""
+    settings = Settings(index=str(tmp_path / "ix"), model="hash")
+
+    def precision():
+        return json.loads((fmt.build_dir(tmp_path / "ix") / fmt.MANIFEST).read_text())["model"]["precision"]
+
+    summary = build_index([corpus], settings, embedder=CountingEmbedder())
+    assert precision() == ["hash"] and summary.precision == {"hash": summary.embedded}
+
+    class Bf16(CountingEmbedder):
+        def __init__(self):
+            super().__init__()
+            self.precision = "bf16"
+
+    letter = corpus / f"{SEEDS['letter_cardiff']}.txt"
+    letter.write_text(letter.read_text() + "\n\nA new closing paragraph about transport for disabled children.\n")
+    summary = build_index([corpus], settings, embedder=Bf16())
+    assert summary.embedded and summary.reused_vectors and precision() == ["bf16", "hash"]
+
+    shutil.rmtree(tmp_path / "ix")
+    build_index([corpus], settings, embedder=Bf16())
+    assert precision() == ["bf16"]

@@ -1,4 +1,4 @@
-from indexer.chunks import CHUNKED_KINDS, chunk_id, chunk_section, chunk_sections, heading_label, windows
+from indexer.chunks import CHUNKED_KINDS, chunk_id, chunk_sections, heading_label, windows
 from indexer.normalise import normalise
 from indexer.sections import detect_sections
 from quarry.analysis import sentence_spans
@@ -18,7 +18,7 @@ def all_chunks(count_tokens, max_tokens=200):
     for name in SEEDS.values():
         text = normalise([(CORPUS / f"{name}.txt").read_text(encoding="utf-8")]).text
         for section in detect_sections(name, text):
-            for chunk in chunk_section(section, text, count_tokens, max_tokens, 1):
+            for chunk in chunk_sections([section], text, count_tokens, max_tokens, 1):
                 yield text, section, chunk
 
 
@@ -76,10 +76,11 @@ def _counted_each(section, text, count, budget):
     if section.kind not in CHUNKED_KINDS or not text[section.char_start:section.char_end].strip():
         return []
     body = text[section.char_start:section.char_end]
-    if count([body])[0] <= budget:
-        return chunk_section(section, text, lambda texts: [0] * len(texts), budget, 1)
-    spans = [(section.char_start + s, section.char_start + e) for s, e in sentence_spans(body)]
-    sizes = count([text[s:e] for s, e in spans])
+    spans = [(section.char_start, section.char_end)]  # one chunk when it fits, else its sentences windowed
+    sizes = [0]
+    if count([body])[0] > budget:
+        spans = [(section.char_start + s, section.char_start + e) for s, e in sentence_spans(body)]
+        sizes = count([text[s:e] for s, e in spans])
     return [Chunk(chunk_id(section.doc_id, spans[i][0], spans[j - 1][1]), section.doc_id, section.number,
                   heading_label(section), section.heading_path, text[spans[i][0]:spans[j - 1][1]], spans[i][0],
                   spans[j - 1][1], None, None, section.kind) for i, j in windows(spans, sizes, budget, 1)]

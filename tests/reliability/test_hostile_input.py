@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.chunks import chunk_section
+from indexer.chunks import chunk_sections
 from indexer.normalise import normalise
 from indexer.sections import detect_sections
 from cli.main import main
@@ -29,7 +29,7 @@ def test_chunker_invariants_hold_on_any_text(pages):
     count = HashEmbedder().count_tokens
     for section in detect_sections("d", norm.text):
         assert 0 <= section.char_start <= section.char_end <= len(norm.text)
-        for chunk in chunk_section(section, norm.text, count, 40, 1, norm.page_at):
+        for chunk in chunk_sections([section], norm.text, count, 40, 1, norm.page_at):
             assert chunk.text.strip()
             assert norm.text[chunk.char_start:chunk.char_end] == chunk.text
 
