@@ -81,7 +81,7 @@ _MODELS: dict[str, Embedder] = {}  # on a worker: the loaded model of each spec,
 _LOADING = threading.Lock()
 
 
-def embed_on_worker(spec: ModelSpec | Shipped, texts: list[str]) -> tuple[np.ndarray, str, str, float]:
+def embed_on_worker(spec: ModelSpec | Shipped, texts: list[str]) -> tuple[np.ndarray, str, str, float, str]:
     """Runs on a worker: (vectors, model id, worker address, seconds spent embedding, the model's arithmetic)."""
     with _LOADING:
         model = _MODELS.get(spec.key)
