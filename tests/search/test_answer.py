@@ -283,6 +283,9 @@ def test_key_terms_leave_out_the_asking_frame_and_what_the_answer_names():
     # "which bodies was it copied to": the noun asked for is the kind of answer, not a topic the evidence repeats
     assert words("Which bodies was CIW's letter to Wrexham copied to?") == ["CIW", "letter", "Wrexham"]
     assert words("What GCSE results did children achieve?") == ["GCSE", "children", "achieve"]
+    # a preposition is no topic ("among" once counted as a missing word of IDF 5.5)
+    assert words("What did the visit find about repeat missing episodes among children?", {"miss": 2}) == \
+        ["visit", "repeat", "missing", "episodes", "children"]
 
 
 def test_the_missing_share_is_idf_weighted_and_adjacent_missing_words_read_as_one_phrase():

@@ -33,7 +33,8 @@ def test_answers_cite_the_gold_span(real_searcher, qid):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("qid", ["seed-069", "seed-039", "seed-030", "seed-066"])
+@pytest.mark.parametrize("qid", ["seed-069", "seed-039", "seed-030", "seed-066",
+                                 "seed-121", "seed-125"])  # an average caseload, children's homes: not of what is asked
 def test_near_miss_questions_abstain(real_searcher, qid):
     answer = ask(real_searcher, GOLD[qid]["question"])
     assert answer.abstained and not answer.citations
