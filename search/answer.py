@@ -13,7 +13,7 @@ answer_choice.py hold steps 2-5):
                                            sentence, its heading and its document's title (or CONTEXT_DISCOUNT
                                            x the share found when the previous sentence is included)
              + W_PASSAGE / sqrt(rank of the passage holding it)
-             + W_FIGURE  * [it states the kind of figure asked for: count, %, money, date, duration]
+             + W_FIGURE  * [it states the kind of figure asked for: count, %, money, date, duration, name]
              - W_OTHER_TIME * [it names only years the question does not ask about: constraints.another_time]
    ("What did X say about Y?" is answered apart: the central sentences of the named document's best
    section for Y, search/answer_summary.py);
@@ -23,9 +23,10 @@ answer_choice.py hold steps 2-5):
    that refers back to it ("This is due to...") is quoted together with that next sentence;
 6. abstain when no sentence honours the question's specifics, or the best scores under the
    `abstain_below` setting (calibrated on eval/gold/seed.jsonl: see eval/answers.py), or the quoted
-   evidence does not speak of what is asked: half the words naming a count's or percentage's subject
+   evidence does not speak of what is asked: half the words naming a count's, percentage's or sum's subject
    (answer_types.figure_subject), or UNSAID_SHARE of the question's key terms, are neither in it nor
-   neighbours of its words (answer_topic.unsaid);
+   neighbours of its words (answer_topic.unsaid), or a "who chaired / who was the director" question's
+   role (answer_types.role_asked) is not in the sentence naming someone;
 7. check every quote against the stored source text (search/verify.py) before returning.
 """
 
@@ -40,10 +41,10 @@ from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
 from search.answer_summary import SUMMARY_SENTENCES, Summary, summarise, with_best
-from search.answer_topic import Coverage, join_words, topic_coverage, uncovered, unsaid
-from search.answer_types import figure_subject
+from search.answer_topic import Coverage, KeyTerm, join_words, topic_coverage, uncovered, unsaid
+from search.answer_types import MONEY, NAME, figure_subject, role_asked
 from search.rerank import load_reranker, rerank
-from search.summary_request import summary_request
+from search.summary_request import summary_request, topic_head
 from search.verify import verify_citations
 
 if TYPE_CHECKING:
@@ -125,12 +126,23 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
         return _abstain(question, hits, interpreted, reason), []
     if chosen[0].score < abstain_below:
         return _abstain(question, hits, interpreted, f"the best evidence scores {chosen[0].score:.2f}, under {abstain_below}"), []
+    role = role_asked(q.text) if checks and q.kind == NAME else None
+    if role:  # a name beside the board is not who chaired it: the quoted sentence must say the role it is asked for
+        of = [KeyTerm(t, role) for t in terms(role)]  # a key term or not ("chaired" is verb-like)
+        quoted = [c.quote for c in chosen]
+        if of and unsaid(uncovered(of, quoted, searcher, topic.neighbours), quoted, searcher):
+            interpreted["missing_terms"] = [k.word for k in of]
+            return _abstain(question, hits, interpreted, f"the sentence naming someone does not say {role}"), []
     evidence = _evidence_texts(chosen)
     not_quoted = uncovered([k for k in keys if k not in topic.missing], evidence, searcher, topic.neighbours)
-    subject = figure_subject(q.text, q.kind) if checks and not_quoted else None
+    subject = figure_subject(q.text, q.kind) if checks and (not_quoted or q.kind == MONEY) else None
     if subject:  # a count or percentage of something else does not answer: "Vacancies stand at 30%" for sickness
         of = [k for k in keys if k.term in set(terms(subject))]
-        away = unsaid([k for k in of if k in not_quoted], evidence, searcher)
+        if q.kind == MONEY:  # a sum stands in its own sentence with what it is of ("we spent £58.61 million on ...")
+            quoted = [c.quote for c in chosen]
+            away = unsaid(uncovered(of, quoted, searcher, topic.neighbours), quoted, searcher)
+        else:
+            away = unsaid([k for k in of if k in not_quoted], evidence, searcher)
         if away and 2 * len(away) >= len(of):  # half the words naming it are not in the evidence
             interpreted["missing_terms"] = [k.word for k in away]
             return _abstain(question, hits, interpreted, f"the figures found are not of {join_words([k.word for k in away], q.text)}"), []
@@ -168,7 +180,8 @@ def _summary(searcher: "Searcher", question: str, found: Summary, checks: bool =
 
 def _off_topic(searcher: "Searcher", found: Summary) -> list:
     """The topic's key terms the quoted sentences (with their context, heading and document) neither hold nor
-    have a neighbour word for, when they carry UNSAID_SHARE of the topic (as the ordinary answer's check); else []."""
+    have a neighbour word for, when they carry UNSAID_SHARE of the topic (as the ordinary answer's check) or
+    include the topic's head (summary_request.topic_head); else []."""
     keys = analyse(f"What did they say about {found.interpreted.get('topic', '')}?", searcher).keys
     # the words naming the quoted documents (their authority, title, publisher) chose them: they are no part of what
     # the topic asks of them ("Havering's adoption service" asks about adoption), so they neither count as said nor weigh
@@ -180,7 +193,12 @@ def _off_topic(searcher: "Searcher", found: Summary) -> list:
     evidence = _evidence_texts(found.chosen)
     not_quoted = uncovered([k for k in keys if k not in topic.missing], evidence, searcher, topic.neighbours)
     away = unsaid(not_quoted, evidence, searcher) if not_quoted else []
-    return away if topic.share(away) >= UNSAID_SHARE else []
+    if topic.share(away) >= UNSAID_SHARE:
+        return away
+    # the topic's head unsaid is another topic whatever its share: "kinship care allowances" quoted on kinship care
+    head = topic_head(found.interpreted.get("topic", ""))
+    head_keys = [KeyTerm(t, head) for t in terms(head) if t not in named] if head else []  # key terms or not ("pay")
+    return unsaid(uncovered(head_keys, evidence, searcher, topic.neighbours), evidence, searcher) if head_keys else []
 
 
 def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:

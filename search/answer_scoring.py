@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from quarry.analysis import terms
 from quarry.records import DocInfo, Hit
 from search.answer_candidates import Candidate, boilerplate, candidates_from, collapse, passage_sentences, term_set
 from search.answer_topic import KeyTerm, key_terms
-from search.answer_types import COUNT, acronym_asked, counted, has_figure, question_type
+from search.answer_types import COUNT, acronym_asked, asks_average, counted, has_figure, question_type
 from search.constraints import Specifics, another_time, date_words, specifics, strip_periods
 
 if TYPE_CHECKING:
@@ -130,11 +130,19 @@ def coverage(q: Question, found: set[str]) -> float:
     return sum(w for t, w in q.idf.items() if t in found) / total if total else 0.0
 
 
+def figure_test(q: Question) -> Callable[[str], bool]:
+    """Whether a quote gives the kind of answer the question asks for (search/answer_types.py `has_figure`): a
+    count must stand by the thing counted, a name must be none of the question's own words."""
+    thing = counted(q.text) if q.kind == COUNT else None
+    near = frozenset(terms(thing) if thing else q.terms)
+    averaged = asks_average(q.text)
+    return lambda quote: has_figure(quote, q.kind, near, q.acronym, averaged)
+
+
 def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> list[Candidate]:
     """Candidates scored by the formula in the module docstring, best first."""
     cands = [c for c in candidates_from(hits, searcher.source_text) if not unasked_boilerplate(q, c.quote)]
-    thing = counted(q.text) if q.kind == COUNT else None
-    near = frozenset(terms(thing) if thing else q.terms)  # a count must stand by the thing counted
+    gives = figure_test(q)
     context_terms: dict[str, set[str]] = {}
     for c in cands:
         chunk = c.hit.chunk
@@ -143,7 +151,7 @@ def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> 
             context_terms[key] = document_terms(q, c.hit.doc) | term_set(" ".join(chunk.heading_path) or chunk.heading)
         own = term_set(c.quote) | context_terms[key]
         c.coverage = max(coverage(q, own), CONTEXT_DISCOUNT * coverage(q, own | term_set(c.context)))
-        c.figure = has_figure(c.quote, q.kind, near, q.acronym)
+        c.figure = gives(c.quote)
         c.score = (W_LEXICAL * c.coverage + W_PASSAGE / math.sqrt(best_rank(c.hit)) + W_FIGURE * c.figure
                    - W_OTHER_TIME * another_time(q.spec, c.quote))
     cands.sort(key=lambda c: -c.score)

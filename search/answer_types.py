@@ -2,7 +2,8 @@
 
 "How many children..." wants a count, "what percentage / proportion / rate" a percentage or rate,
 "how much did ... spend / cost" a sum of money, "when" a date, "how long" a duration, and
-"what does MARAC stand for" the acronym's expansion, and "why / what caused" a cause ("due to..."). The answer scorer gives a bonus to sentences
+"what does MARAC stand for" the acronym's expansion, "who chaired / who was the director" a name, and "why / what
+caused" a cause ("due to..."). The answer scorer gives a bonus to sentences
 that give the kind of answer asked for; a count or duration only counts when it stands within a
 few words of something the question names ("76 children", not "6 inspections").
 """
@@ -11,13 +12,15 @@ from __future__ import annotations
 
 import re
 
-from quarry.analysis import stem
+from quarry.analysis import stem, terms
 
 COUNT, PERCENT, MONEY, DATE, DURATION, DEFINITION = "count", "percent", "money", "date", "duration", "definition"
-CAUSE, RATING = "cause", "rating"
-SOFT = frozenset({CAUSE, RATING})  # kinds that earn the bonus but are not required of an answer
+CAUSE, RATING, NAME, FREQUENCY = "cause", "rating", "name", "frequency"
+SOFT = frozenset({CAUSE, RATING, FREQUENCY})  # kinds that earn the bonus but are not required of an answer
+# (FREQUENCY: "How often had bed and breakfasts been used?" is answered by "for five care leavers")
 LABELS = {COUNT: "a count", PERCENT: "a percentage or rate", MONEY: "a sum of money", DATE: "a date",
-          DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause", RATING: "a judgement"}
+          DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause", RATING: "a judgement",
+          NAME: "a name", FREQUENCY: "how often"}
 NEAR_WORDS = 8  # a figure is about a thing when they stand this many words apart at most
 
 _ACRONYM_QUESTION = re.compile(r"^\s*(?i:what\s+(?:is|are|does|do)\s+(?:the\s+|an?\s+)?)([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b"
@@ -27,18 +30,28 @@ _AVERAGE_OF = re.compile(r"\bwhat (?:is|was|were|are) the (?:average|mean|median
 _PHRASE_END = frozenset("did do does were was are is have has had will would can could should of in on at for to by "
                         "with from per that who which were there".split())
 _IRREGULAR_PLURALS = frozenset("children people staff men women".split())
+_PEOPLE = r"(?:inspectors?|officers?|members?|managers?|directors?|chairs?|chairmen|chairman|chairpersons?|councillors?|ministers?|leaders?)"
+_WHICH_PEOPLE = rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?(?P<people>{_PEOPLE})\s+(?:was|were|is|are|did|has|have|had|[a-z]+ed)\b"
 _QUESTION = (  # checked in this order: "what percentage of the budget" is a percentage question
     (PERCENT, re.compile(r"\b(?:percentage|proportion|per ?cent|ratio|share of|rates? of)\b|"
                          r"\b(?:the|a|an|what|which|its|their|[\w-]+'s)\s+(?:[\w-]+\s+){0,3}rates?\b", re.I)),  # "rate" the noun
     (MONEY, re.compile(r"\bhow much\b|£|\b(?:what|how big|how large)\b[^?]*\b(?:costs?|spen[dt]|spending|budgets?|"
                        r"overspen[dt]|underspen[dt])\b", re.I)),
     (COUNT, re.compile(r"\b(?:how many|what number|number of)\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
+    (FREQUENCY, re.compile(r"\bhow often\b", re.I)),
     (DURATION, re.compile(r"\bhow long\b(?! ago)|\b(?:duration|length) of\b", re.I)),
     (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
     # "How did Ofsted judge...", "What overall effectiveness judgement...", "How was the service rated?"
     (RATING, re.compile(r"\bhow (?:did|does|do|was|were|is|are|has|have)\b[^?]*\b(?:judge|judged|rate|rated|grade|graded)\b|"
                         r"\b(?:what|which)\b[^?]*\b(?:judgements?|judgments?|ratings?|grades?|gradings?)\b"
                         r"(?!\s+(?:systems?|scales?|schemes?|tools?|process(?:es)?|frameworks?|criteria)\b)", re.I)),
+    # "Who chaired the board?", "Who was the director?", "Who is commissioned to ...?": a person or a body, by name
+    # ("Who do I contact?", "Who can apply?" ask for a kind of person or office, and are not this)
+    # "What was the name of the chief executive ...?", "Which CIW inspectors carried out ...?" too
+    (NAME, re.compile(r"^\s*(?:who|whom)\s+(?:was|is|were|are|has been|had been|chaired|chairs|led|leads|headed|heads|"
+                      r"ran|runs|signed|wrote|inspected|conducted|managed|manages|oversaw|oversees|commissioned|"
+                      r"commissions|funded|funds|appointed|founded|set up)\b|"
+                      r"^\s*what\s+(?:is|was|were|are)\s+the\s+names?\s+of\b|" + _WHICH_PEOPLE, re.I)),
     (CAUSE, re.compile(r"^\s*why\b|\bwhat (?:caused|causes|made|makes|led to|leads to|was the reason|is the reason|were the reasons)\b", re.I)),
 )
 
@@ -59,6 +72,11 @@ _FIGURE = {
     PERCENT: re.compile(r"\d\s?%|\d\s?per ?cent\b|\d\s+per\s+(?:1,?000|10,?000|100,?000)\b", re.I),
     MONEY: re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn)\b", re.I),
     DATE: re.compile(rf"\b{_MONTHS}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_YEAR}\b"),  # "May", not "may"
+    # "weekly", "every six weeks", "twice a year"; a rate answers too ("How often were staff off ill?": 6.47%)
+    FREQUENCY: re.compile(r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?monthly|bi-?annually|bi-?weekly)\b|"
+                          r"\b(?:every|each)\s+(?:\d+\s+|two\s+|three\s+|four\s+|six\s+|other\s+)?(?:days?|weeks?|fortnights?|months?|"
+                          r"quarters?|years?)\b|\b(?:once|twice|\w+\s+times)\s+(?:a|per|each|every)\s+(?:day|week|fortnight|month|"
+                          r"quarter|year)\b|\d\s?%|\d\s?per ?cent\b", re.I),
     DURATION: re.compile(rf"\b(?:\d+(?:\.\d+)?|an?|one|{_NUMBER_WORDS})\s+(?:(?:more|full|whole|working|calendar|further)\s+)?{_UNITS}\b", re.I),
 }
 # A count: a number that is not a year, a date, a list number, a percentage or a sum of money.
@@ -130,9 +148,55 @@ def measured(question: str) -> str | None:
     return " ".join(words[last + 1:]) or None
 
 
+_SPENT_ON = re.compile(r"\b(?:spen[dt]|spending|expenditure|costs?|budgets?|invest(?:ed)?|paid|pay)\s+(?:on|for|of)\s+"
+                       r"((?:[\w'\u2019-]+\s+){0,4}[\w'\u2019-]+)", re.I)
+
+
+def spent_on(question: str) -> str | None:
+    """What a sum of money is asked of: "How much did Wrexham spend on respite care in 2009/10?" -> "respite care"."""
+    m = _SPENT_ON.search(question)
+    if not m:
+        return None
+    words = []
+    for w in m.group(1).split():
+        if w.lower() in _PHRASE_END:
+            break
+        words.append(w)
+    return " ".join(words) or None
+
+
+# "How many children were adopted ...": what happened to them is part of what is counted (a regular participle;
+# "were made", "were seen" say nothing the count's sentence must repeat)
+_COUNT_PARTICIPLE = re.compile(r"\bhow many\b[^?]*?\b(?:were|was|are|is|have been|has been|had been|being)\s+([a-z]+ed)\b", re.I)
+
+
+# "How many people with dementia ...": what they have is part of what is counted too
+_COUNT_WITH = re.compile(r"\bhow many\s+(?:[\w'\u2019-]+\s+){0,3}?(?:with|who have|who had)\s+((?:[\w'\u2019-]+\s+)?[\w'\u2019-]+)", re.I)
+
+
+def counted_as(question: str) -> str | None:
+    """The thing a count question counts with what happened to it or what it has: "How many children were adopted in
+    Wrexham?" -> "children adopted", "How many people with dementia ...?" -> "people dementia"; else `counted`."""
+    thing = counted(question)
+    if not thing:
+        return None
+    extra = [m.group(1) for m in (_COUNT_WITH.search(question), _COUNT_PARTICIPLE.search(question)) if m]
+    words = [w for w in " ".join(extra).split() if w.lower() not in _PHRASE_END]
+    return " ".join([thing, *words])
+
+
 def figure_subject(question: str, kind: str | None) -> str | None:
-    """The words naming what a count or a percentage question asks the figure of (None for other kinds)."""
-    return counted(question) if kind == COUNT else measured(question) if kind == PERCENT else None
+    """The words naming what a count, percentage or sum of money question asks the figure of (None for other kinds)."""
+    return {COUNT: counted_as, PERCENT: measured, MONEY: spent_on}.get(kind, lambda _: None)(question)
+
+
+_AVERAGE = re.compile(r"\b(?:average|mean|median|ratio|per (?:head|person|child|worker|social worker|capita|\d[\d,]*)|"
+                      r"caseloads?|rate)\b", re.I)
+
+
+def asks_average(question: str) -> bool:
+    """Whether a count question may be answered by a number with decimals ("the average caseload", "per 10,000")."""
+    return _AVERAGE.search(question) is not None
 
 
 def acronym_asked(question: str) -> str | None:
@@ -142,15 +206,19 @@ def acronym_asked(question: str) -> str | None:
 
 
 def has_figure(sentence: str, kind: str | None, near: frozenset[str] | set[str] = frozenset(),
-               acronym: str | None = None) -> bool:
+               acronym: str | None = None, averaged: bool = False) -> bool:
     """True when the sentence gives the kind of answer asked for; counts and durations must stand
-    within NEAR_WORDS words of one of the `near` terms (when any are given)."""
+    within NEAR_WORDS words of one of the `near` terms (when any are given); a name must be none of them
+    (for NAME, `near` are the question's own terms). A count is a whole number unless the question asks for an
+    average or a ratio (`averaged`: see `asks_average`)."""
     if kind is None:
         return False
     if kind == DEFINITION:
         return acronym is not None and _defines(sentence, acronym)
+    if kind == NAME:
+        return names_someone(sentence, near)
     if kind == COUNT:
-        spans = [m.span() for m in _COUNT_WORD.finditer(sentence)] + [m.span(1) for m in _NUMBER.finditer(sentence) if _is_count(m)]
+        spans = [m.span() for m in _COUNT_WORD.finditer(sentence)] + [m.span(1) for m in _NUMBER.finditer(sentence) if _is_count(m, averaged)]
     else:
         spans = [m.span() for m in _FIGURE[kind].finditer(sentence)]
     if not spans:
@@ -158,6 +226,57 @@ def has_figure(sentence: str, kind: str | None, near: frozenset[str] | set[str] 
     if kind not in (COUNT, DURATION) or not near:
         return True
     return any(_near(sentence, a, b, near) for a, b in spans)
+
+
+_CAPITALISED = re.compile(r"(?<![\w'\u2019])([A-Z][\w'\u2019&-]*)")
+_NO_NAMES = frozenset("january february march april may june july august september october november december monday "
+                      "tuesday wednesday thursday friday saturday sunday".split())
+
+
+def names_someone(sentence: str, asked: frozenset[str] | set[str]) -> bool:
+    """Whether a sentence names a person or a body the question does not ("'Action for Children'", "Jan Edwards",
+    "CIW"): a capitalised word that does not open the sentence (or a list item), is no stopword, month or day,
+    and none of whose terms is one of the question's `asked` terms ("Cardiff", "Director" when asked of them)."""
+    for m in _CAPITALISED.finditer(sentence):
+        before = sentence[:m.start()].rstrip(" \"'\u2018\u201c(")
+        if not before or before[-1] in ".!?:;\u2022*-\u2013":
+            continue  # capitalised because it opens a sentence or an item
+        word = m.group(1)
+        found = terms(word)
+        if found and word.lower() not in _NO_NAMES and not set(found) & asked:
+            return True
+    return False
+
+
+_ROLE = re.compile(r"^\s*(?:who|whom)\s+(?:(?P<verb>chaired|chairs|led|leads|headed|heads|ran|runs|signed|wrote|inspected|"
+                   r"conducted|managed|manages|oversaw|oversees|commissioned|commissions|funded|funds|appointed|founded|"
+                   r"set up)|(?:was|is|were|are|has been|had been)\s+(?P<rest>.*))", re.I | re.S)
+_NAME_OF = re.compile(r"^\s*what\s+(?:is|was|were|are)\s+the\s+names?\s+of\s+(?P<verb>)(?P<rest>.*)", re.I | re.S)
+_ROLE_STOP = frozenset("the a an its their his her our your this that these those".split())
+_ROLE_END = frozenset("of for in at to on with from by during when who which that and or".split())
+
+
+def role_asked(question: str) -> str | None:
+    """What a NAME question asks the name of: its verb ("Who chaired ..." -> "chaired") or, after "who was / is",
+    the head of the role named ("Who was Cardiff's Director of Social Services?" -> "Director", "Who was the lead
+    inspector for ...?" -> "inspector", "Who is commissioned to ...?" -> "commissioned")."""
+    people = re.match(_WHICH_PEOPLE, question, re.I)
+    if people:
+        return people.group("people")
+    m = _ROLE.match(question) or _NAME_OF.match(question)
+    if not m:
+        return None
+    if m.group("verb"):
+        return m.group("verb")
+    phrase: list[str] = []
+    for w in re.findall(r"[\w'\u2019-]+", m.group("rest")):
+        low = w.lower()
+        if low in _ROLE_END or phrase and low in _ROLE_STOP:
+            break
+        if low in _ROLE_STOP or _POSSESSIVE.search(w) and w[0].isupper():
+            continue  # "the", "Cardiff's": who the role belongs to, not the role
+        phrase.append(w)
+    return phrase[-1] if phrase else None
 
 
 def _defines(sentence: str, acronym: str) -> bool:
@@ -176,12 +295,14 @@ def _near(sentence: str, start: int, end: int, near: frozenset[str] | set[str]) 
     return any(stem(w) in near for _, _, w in words[lo:hi])
 
 
-def _is_count(match: re.Match[str]) -> bool:
+def _is_count(match: re.Match[str], averaged: bool = False) -> bool:
     value = match.group(1)
     digits = value.replace(",", "")
     if re.fullmatch(r"(?:19|20)\d\d", digits):  # a year
         return False
     text = match.string
+    if "." in digits and not averaged and not re.match(r"\s*(?:FTE|full[\s-]time|whole[\s-]time)", text[match.end():], re.I):
+        return False  # things are counted whole: 19.5 is an average or a ratio ("caseload increased to 19.5"), 12.5 FTE a count
     after = text[match.end():match.end() + 20]
     before = text[max(0, match.start() - 12):match.start()]
     if not text[:match.start()].strip(" -*\u2022(") and re.match(r"[.)]", after):

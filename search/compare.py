@@ -347,8 +347,7 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     """The row with its best sentence quoted (verified against the source), or abstaining with why."""
     from search.answer_candidates import candidates_from, term_set
     from search.answer_choice import choose
-    from search.answer_scoring import best_rank, coverage, document_terms, unasked_boilerplate
-    from search.answer_types import COUNT, counted, has_figure
+    from search.answer_scoring import best_rank, coverage, document_terms, figure_test, unasked_boilerplate
     from search.constraints import another_time
     from search.verify import verify_citations
 
@@ -357,14 +356,13 @@ def _with_finding(row: Row, hits: Sequence[Hit], q, cosine: Mapping[str, float],
     if coverage(q, evidence) < MIN_COVERAGE:  # no sentence of these passages can reach it: skip splitting them
         return replace(row, reason=UNCOVERED)
     cands = [c for c in candidates_from(hits, searcher.source_text) if not unasked_boilerplate(q, c.quote)]
-    thing = counted(q.text) if q.kind == COUNT else None
-    near = frozenset(term_set(thing) if thing else q.terms)
+    gives = figure_test(q)
     for c in cands:
         chunk = c.hit.chunk
         heading = " ".join(chunk.heading_path) or chunk.heading
         own = term_set(c.quote) | term_set(heading) | document_terms(q, c.hit.doc)  # as the answer step reads it
         c.coverage = max(coverage(q, own), 0.7 * coverage(q, own | term_set(c.context)))
-        c.figure = has_figure(c.quote, q.kind, near, q.acronym)
+        c.figure = gives(c.quote)
         c.cosine = float(cosine[chunk.chunk_id])
         c.score = finding_score(c.cosine, c.coverage, best_rank(c.hit), c.figure, another_time(q.spec, c.quote))
     cands = stating(q.kind, cands)

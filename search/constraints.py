@@ -23,10 +23,16 @@ _MONTH = re.compile(rf"\b({_MONTHS_RE})\b")  # "May", not "may"
 _PERIOD = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s?[/\u2013-]\s?(\d{4}|\d{2}))?(?![\d%])")
 _SHORT_PERIOD = re.compile(r"(?<![\d/.,])(\d\d)/(\d\d)(?![\d/])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w])")
-# A month with its year that names a report ("the August 2025 focused visit", "published in May 2023"), not a
-# period of the figures asked about ("referrals in April 2022"): the report's own date can meet it.
+# A month with its year that names a report ("the August 2025 focused visit", "published in May 2023", "when Ofsted
+# visited in June 2021"), not a period of the figures asked about ("referrals in April 2022"): the report's own
+# date can meet it (`report_month`).
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS_RE})\s+((?:19|20)\d\d)(?=\s+(?:[\w-]+\s+){{0,2}}?(?:visit|inspection|report|letter|review)s?\b)|"
-                         rf"\bpublished\s+(?:in\s+|on\s+)?({_MONTHS_RE})\s+((?:19|20)\d\d)\b")
+                         rf"\b(?:published|visited|inspected|visit|inspection|returned|revisited)\s+(?:[\w'\u2019-]+\s+){{0,4}}?"
+                         rf"(?:in\s+|on\s+|during\s+)?({_MONTHS_RE})\s+((?:19|20)\d\d)\b")
+# A year alone that names a report ("the 2018 focused visit", "Ofsted's 2023 front door visit", "its 2019 inspection"):
+# the report's own year, not a year its text mentions ("since Barnsley's last inspection in 2018" in a 2024 letter)
+_REPORT_YEAR = re.compile(rf"(?:\b({_MONTHS_RE})\s+)?(?<![\d/\u2013-])\b((?:19|20)\d\d)(?![\d/\u2013-])\s+(?:[\w'\u2019-]+\s+){{0,2}}?"
+                          r"(?:visit|inspection|report|letter|review)s?\b")
 _DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)\b", re.I)
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w'\u2019-]*)")
 # capitalised question words that name nothing
@@ -45,6 +51,7 @@ class Specifics:
     words: tuple[str, ...] = ()  # the question's own word for each name ("Ambulance" for "ambul")
     dates: tuple[str, ...] = ()  # whole dates, ISO ("report published 19 november 2021" -> "2021-11-19")
     month_years: tuple[str, ...] = ()  # a report's month, ISO ("the August 2025 focused visit" -> "2025-08")
+    report_years: tuple[int, ...] = ()  # a report's year ("the 2018 focused visit" -> 2018)
 
     def word(self, name: str) -> str:
         """How the question wrote a name term (reasons are shown to people, who never typed stems)."""
@@ -79,12 +86,20 @@ def strip_periods(text: str) -> str:
     return _SHORT_PERIOD.sub(" ", _PERIOD.sub(" ", text))
 
 
+# the age of a passage into adulthood says when, not a figure the evidence must repeat ("care leavers still living
+# with their foster carers after turning 18": "staying put"); an age that says who ("aged 75", "16-year-olds") stays
+_AGE_BEFORE = re.compile(r"\b(?:turning|turned|turn|reaching|reached|reach)\s+$", re.I)
+_AGE_AFTER = re.compile(r"^(?:st|nd|rd|th)?\s+birthday\b", re.I)
+
+
 def numbers_in(text: str) -> set[str]:
-    """Numbers written with digits that are not years ("10,000" -> "10000")."""
+    """Numbers written with digits that are not years ("10,000" -> "10000"), nor an age turned ("turning 18")."""
     spans = [m.span() for m in _PERIOD.finditer(text)]
     out = set()
     for m in _NUMBER.finditer(text):
         if any(a <= m.start() < b for a, b in spans):
+            continue
+        if _AGE_BEFORE.search(text[max(0, m.start() - 12):m.start()]) or _AGE_AFTER.match(text[m.end():m.end() + 20]):
             continue
         out.add(m.group(1).replace(",", ""))
     return out
@@ -113,6 +128,7 @@ def specifics(question: str) -> Specifics:
         dates=tuple(dict.fromkeys(dates_in(question))),
         month_years=tuple(dict.fromkeys(f"{int(y or y2):04d}-{MONTHS.index((m or m2).lower()) + 1:02d}"
                                         for m, y, m2, y2 in _MONTH_YEAR.findall(question))),
+        report_years=tuple(dict.fromkeys(int(y) for month, y in _REPORT_YEAR.findall(question) if not month)),
     )
 
 
@@ -169,12 +185,17 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
     names the whole index has never seen, and local authorities other than the evidence's own.
     A whole date the question names ("the report published 19 November 2021") is met by a document
     `published` that day (ISO), whatever its sentences say; a report's month ("the August 2025 focused
-    visit", "published in May 2023") by a document published in that month."""
+    visit", "published in May 2023") by a document published in that month or soon after (`report_month`). A
+    report's year ("the 2018 focused visit") is met only by a document of that year (`years`) or published early
+    in the next (`report_of`)."""
     missing: list[str] = []
-    if published and (published in spec.dates or published[:7] in spec.month_years):
+    missing += [f"a report of {y}" for y in spec.report_years if not report_of(y, years, published)]
+    if published and published in spec.dates:
         context = f"{context}\n{date_words(published)}"
+    if published:  # the visit's month and year, which its letter (published weeks later) need not repeat
+        context += "".join(f"\n{MONTHS[int(m[5:]) - 1].capitalize()} {m[:4]}" for m in spec.month_years if report_month(m, published))
     if spec.periods:
-        have_years = set(years) | _years_in(context)
+        have_years = set(years) | _years_in(context) | set(spec.report_years)  # a report's year: checked above
         for period in spec.periods:
             if not period <= have_years:
                 missing.append("/".join(str(y) for y in sorted(period)))
@@ -194,3 +215,21 @@ def unmet(spec: Specifics, context: str, years: Iterable[int] = (), known_terms=
             if name not in have_terms:
                 missing.append(spec.word(name))  # another council's evidence
     return missing
+
+
+REPORT_LAG_MONTHS = 3  # a visit's letter is published within weeks: the September 2021 visit's in October 2021, the 2019 visit's in January 2020
+
+
+def report_month(month: str, published: str) -> bool:
+    """Whether a document published on `published` (ISO) reports on the month `month` ("2021-09"): published in it
+    or up to REPORT_LAG_MONTHS months after (the September 2021 visit's letter of October 2021)."""
+    lag = (int(published[:4]) - int(month[:4])) * 12 + int(published[5:7] or 0) - int(month[5:7])
+    return 0 <= lag <= REPORT_LAG_MONTHS
+
+
+def report_of(year: int, years: Iterable[int], published: str | None) -> bool:
+    """Whether a document is a report of `year`: that is one of its own years, or it was published in the first
+    REPORT_LAG_MONTHS months of the next year."""
+    if year in set(years):
+        return True
+    return bool(published) and published[:4] == str(year + 1) and 1 <= int(published[5:7] or 0) <= REPORT_LAG_MONTHS

@@ -97,3 +97,31 @@ def speaker_query(source: str, metadata: frozenset[str]) -> str:
         if found and not word.isdigit() and not found & (metadata | _DOCUMENT_TERMS):
             out.append(word)
     return " ".join(out)
+
+
+# heads that say how a topic is asked about, not what it is: "adoption service", "the quality of practice",
+# "repeat missing episodes" (how often), "the effect of COVID-19 on ..." (its relation to something else)
+_GENERIC_HEADS = frozenset("service services work practice practices arrangement arrangements support provision approach "
+                           "approaches performance quality progress use management response responses experience experiences "
+                           "outcome outcomes offer help care issue issues matter matters area areas activity activities "
+                           "system systems process processes arrangements findings things episodes incidents instances cases occurrences "
+                           "levels numbers figures rates trends effect effects impact impacts influence role extent nature state".split())
+_HEAD_END = frozenset("for of in to with among across at on from by about who that which where when whose and or "
+                      "during within between including especially".split())
+
+
+def topic_head(topic: str) -> str | None:
+    """The word a summary's topic is about, which its quotes must say (or have a neighbour of): the last word of
+    its first phrase ("kinship care allowances" -> "allowances", "short breaks for disabled children" -> "breaks");
+    None when that word is a generic head ("adoption service", "the quality of practice") or a possessive."""
+    phrase: list[str] = []
+    for w in re.findall(r"[\w'\u2019-]+", topic):
+        if w.lower() in _HEAD_END:
+            break
+        phrase.append(w)
+    if not phrase:
+        return None
+    head = phrase[-1]
+    if head.lower() in _GENERIC_HEADS or re.search(r"['\u2019]s?$", head) or not term_set(head):
+        return None
+    return head

@@ -8,7 +8,7 @@ from quarry.records import Chunk, DocInfo, Hit
 from search import answer_summary as S
 from search.answer_candidates import Candidate, term_set
 from search.answer_summary import named_documents, pick, sentence_scores, with_sentence
-from search.summary_request import SummaryRequest, speaker_query, speaker_words, summary_request
+from search.summary_request import SummaryRequest, speaker_query, speaker_words, summary_request, topic_head
 from search.interpret import Interpretation
 
 
@@ -125,3 +125,15 @@ def test_a_period_in_who_speaks_names_the_documents_own_period():
     assert S._of_period({"cardiff", "letter"}, infos, "CIW's 2019-20 review") == ({"letter"}, "")  # no period of its own
     assert S._of_period({"cardiff"}, infos, "CIW") == ({"cardiff"}, "")
     assert S._of_period({"cardiff"}, infos, "the 2019 letter") == ({"cardiff"}, "")
+
+
+@pytest.mark.parametrize("topic,head", [
+    ("kinship care allowances in Plymouth", "allowances"),
+    ("short breaks for disabled children in Bracknell Forest", "breaks"),
+    ("Hartlepool's fostering allowances", "allowances"),
+    ("Havering's adoption service", None),  # a generic head: the topic is adoption, checked with the other words
+    ("the quality of practice", None),
+    ("Cardiff's", None),
+])
+def test_a_topics_head_is_the_last_word_of_its_first_phrase(topic, head):
+    assert topic_head(topic) == head

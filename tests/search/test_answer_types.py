@@ -2,7 +2,8 @@
 
 import pytest
 
-from search.answer_types import acronym_asked, counted, figure_subject, has_figure, measured, question_type
+from search.answer_types import (acronym_asked, asks_average, counted, figure_subject, has_figure, measured, question_type,
+                                 role_asked, spent_on)
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -137,3 +138,78 @@ def test_a_judgement_is_required_when_a_stated_one_scores_near_the_best():
     assert not judgement_required("rating", [best])  # none stated: any sentence may answer
     assert not judgement_required("cause", [best, near])  # only judgement questions
     assert not judgement_required("rating", [])
+
+
+@pytest.mark.parametrize("question,role", [
+    ("Who chaired Wrexham's Executive Board in 2009/10?", "chaired"),
+    ("Who was Cardiff's Director of Social Services in 2018-19?", "Director"),
+    ("Who was the lead inspector for the Barnsley visit?", "inspector"),
+    ("Who is commissioned to provide services for young carers?", "commissioned"),
+])
+def test_who_questions_ask_for_a_name_in_a_role(question, role):
+    assert question_type(question) == "name"
+    assert role_asked(question) == role
+
+
+@pytest.mark.parametrize("question", ["Who do I contact about repairs?", "Who can apply for a blue badge?",
+                                      "Who should I send my appeal to?"])
+def test_who_asks_for_an_office_to_contact_is_no_name_question(question):
+    assert question_type(question) is None
+
+
+def test_a_name_is_a_capitalised_word_the_question_does_not_hold():
+    asked = {"commiss", "provid", "servic", "young", "carer"}
+    assert has_figure("Wrexham commissions services for young carers from 'Action for Children'.", "name", asked)
+    assert has_figure("The letter was signed by Jan Edwards, lead inspector.", "name", {"lead", "inspector"})
+    asked = {"cardiff", "director", "social", "servic"}
+    assert not has_figure("There is good corporate support for social services in Cardiff.", "name", asked)
+    assert not has_figure("The Director of Social Services left in March.", "name", asked)  # the question's own words
+    assert not has_figure("Changes were made. The team grew.", "name", asked)  # capitalised only to open a sentence
+
+
+def test_a_count_is_a_whole_number_unless_an_average_is_asked():
+    sentence = "The average social worker caseload increased to 19.5 in December 2018."
+    assert not has_figure(sentence, "count", {"worker"})  # "How many social workers ...": 19.5 counts no workers
+    assert has_figure(sentence, "count", {"worker"}, averaged=True)
+    assert has_figure("The team has 12.5 FTE social workers.", "count", {"worker"})  # full-time equivalents
+    assert asks_average("What was the average social worker caseload?")
+    assert not asks_average("How many social workers did Cardiff employ?")
+
+
+def test_the_subject_of_a_sum_of_money():
+    assert spent_on("How much did Wrexham spend on respite care in 2009/10?") == "respite care"
+    assert figure_subject("How much did Wrexham spend on social services in total?", "money") == "social services"
+    assert spent_on("What was the cost of agency staff for the council?") == "agency staff"
+    assert spent_on("How big was the overspend?") is None
+
+
+def test_what_happened_to_the_things_counted_is_part_of_the_subject():
+    assert figure_subject("How many children were adopted in Wrexham during 2019-20?", "count") == "children adopted"
+    assert figure_subject("How many adult protection referrals were made in 2009/10?", "count") == "referrals"
+    assert figure_subject("How many more wards is the scheme being rolled out to?", "count") == "wards rolled"
+
+
+@pytest.mark.parametrize("question,role", [
+    ("What was the name of the Wrexham Council chief executive who led the projects?", "executive"),
+    ("Which CIW inspectors carried out the September 2019 focused activity?", "inspectors"),
+])
+def test_asking_the_name_of_someone_or_which_people_did_something_asks_for_a_name(question, role):
+    assert question_type(question) == "name"
+    assert role_asked(question) == role
+
+
+@pytest.mark.parametrize("question", ["Which services were inspected?", "Which local authority piloted it?"])
+def test_which_of_things_asks_for_no_name(question):
+    assert question_type(question) != "name"
+
+
+def test_how_often_asks_for_a_frequency_or_a_rate():
+    assert question_type("How often does the Accelerated Improvement Board meet?") == "frequency"
+    assert has_figure("The board meets every six weeks.", "frequency")
+    assert has_figure("Panels meet twice a month.", "frequency")
+    assert has_figure("Sickness absence was 6.47%.", "frequency")  # "How often were staff off ill?"
+    assert not has_figure("It is positive to note that in October 2019 a board was established.", "frequency")
+
+
+def test_what_the_things_counted_have_is_part_of_the_subject():
+    assert figure_subject("How many people with dementia did Wrexham support?", "count") == "people dementia"

@@ -74,7 +74,12 @@ def test_a_reports_month_is_met_by_a_document_published_in_it():
     assert spec.month_years == ("2025-08",)
     sentence = "The group has been developing the game."  # the visit's letter says nothing of August
     assert unmet(spec, sentence, (2025,), published="2025-08-28") == []
-    assert unmet(spec, sentence, (2025,), published="2025-09-01") == ["august"]  # another month's letter
+    assert unmet(spec, sentence, (2025,), published="2025-09-01") == []  # the visit's letter, published weeks later
+    assert unmet(spec, sentence, (2025,), published="2025-12-15") == ["august"]  # a later visit's letter
+    assert unmet(spec, sentence, (2025,), published="2025-07-30") == ["august"]  # an earlier one's
+    visited = specifics("What share of Bromley's workforce was permanent when Ofsted visited in September 2021?")
+    assert visited.month_years == ("2021-09",)
+    assert unmet(visited, "Bromley is staffed by a high percentage of permanent staff.", (2021,), published="2021-10-28") == []
     assert specifics("What did the report published in May 2023 say?").month_years == ("2023-05",)
     assert specifics("How many referrals were there in April 2022?").month_years == ()  # a period of figures
 
@@ -89,3 +94,30 @@ def test_a_document_published_on_the_date_asked_covers_the_dates_words():
     assert {"01", "april", "2022", "inspect", "dorset"} <= document_terms(q, doc)
     other = DocInfo("e", "e.txt", "Inspection of Dorset children's services", published="2022-04-02")
     assert not {"01", "april"} & document_terms(q, other)  # another day's report does not cover the date
+
+
+def test_a_reports_year_is_met_only_by_a_report_of_that_year():
+    spec = specifics("What did the 2018 focused visit to Barnsley find?")
+    assert spec.report_years == (2018,)
+    # a 2024 letter that mentions the last inspection in 2018 is not the 2018 visit's letter
+    sentence = "Workforce challenges since Barnsley's last inspection in 2018 have weakened practice."
+    assert unmet(spec, sentence, (2024,), published="2024-12-05") == ["a report of 2018"]
+    assert unmet(spec, sentence, (2018,), published="2018-06-01") == []
+    # a visit late in the year is reported early in the next; later than REPORT_LAG_MONTHS it is another report
+    assert unmet(spec, "The visit found ...", (2019,), published="2019-01-20") == []
+    assert unmet(spec, "The visit found ...", (2019,), published="2019-06-20") == ["a report of 2018"]
+    assert specifics("What did Ofsted's 2023 front door visit find?").report_years == (2023,)
+    assert specifics("In the August 2025 focused visit, what did children say?").report_years == ()  # a month: month_years
+    assert specifics("How many children in 2019 were referred?").report_years == ()  # a year of figures
+    assert specifics("What did the 2019-20 performance letter say?").report_years == ()  # a period: its own check
+
+
+def test_an_age_turned_is_no_number_the_evidence_must_repeat():
+    assert specifics("How many care leavers still lived with foster carers after turning 18?").numbers == ()
+    assert specifics("Who was supported after their 18th birthday?").numbers == ()
+    assert specifics("How many 16- and 17-year-olds presented as homeless?").numbers == ("16", "17")  # who is meant
+
+
+def test_a_visit_named_by_when_it_took_place():
+    assert specifics("When Ofsted visited Rutland in March 2019, how long did assessments take?").month_years == ("2019-03",)
+    assert specifics("Why had nothing improved by the time Ofsted returned in April 2022?").month_years == ("2022-04",)
