@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from search.answer_candidates import Candidate, cut_quote, term_set
 from search.answer_scoring import AUTHORITY_WORDS, Question
 from search.answer_topic import covered_by, glossary_links_of
-from search.answer_types import COUNT, DATE, DEFINITION, DURATION, FREQUENCY, LABELS, MONEY, NAME, PERCENT, RATING, SOFT
+from search.answer_types import COUNT, DATE, DAY, DEFINITION, DURATION, FREQUENCY, LABELS, MONEY, NAME, PERCENT, RATING, SOFT
 from search.constraints import unmet
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ RUNNER_UP_MARGIN = 0.3  # further sentences join the answer when they score with
 SAME_FINDING = 0.8  # cosine between two sentences of different documents that state the same finding
 NEAR_DUPLICATE = 0.8  # term-set Jaccard above which two sentences of one document repeat each other
 MAX_QUOTE_CHARS = 1000  # overlapping quotes merge into one up to this length
-FACTOID = frozenset({COUNT, MONEY, DATE, DURATION, PERCENT, DEFINITION, FREQUENCY, NAME})
+FACTOID = frozenset({COUNT, MONEY, DATE, DAY, DURATION, PERCENT, DEFINITION, FREQUENCY, NAME})
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
 
 

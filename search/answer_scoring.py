@@ -136,7 +136,19 @@ def figure_test(q: Question) -> Callable[[str], bool]:
     thing = counted(q.text) if q.kind == COUNT else None
     near = frozenset(terms(thing) if thing else q.terms)
     averaged = asks_average(q.text)
-    return lambda quote: has_figure(quote, q.kind, near, q.acronym, averaged)
+    given = _given_numbers(q.spec.numbers) if q.kind == COUNT else None
+    if given is None:
+        return lambda quote: has_figure(quote, q.kind, near, q.acronym, averaged)
+    # a number the question gives is no answer to it ("How many of the 142 children ...", "because of COVID-19")
+    return lambda quote: has_figure(given.sub(" ", quote), q.kind, near, q.acronym, averaged)
+
+
+def _given_numbers(numbers: Sequence[str]) -> "re.Pattern[str] | None":
+    """One pattern for the numbers a question gives, as a text may write them ("10000" or "10,000")."""
+    if not numbers:
+        return None
+    forms = {f"{int(n):,}" if n.isdigit() else n for n in numbers} | set(numbers)
+    return re.compile(r"(?<![\d.,])(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![\d.,]\d|\d)")
 
 
 def score_candidates(q: Question, hits: Sequence[Hit], searcher: "Searcher") -> list[Candidate]:

@@ -15,12 +15,12 @@ import re
 from quarry.analysis import stem, terms
 
 COUNT, PERCENT, MONEY, DATE, DURATION, DEFINITION = "count", "percent", "money", "date", "duration", "definition"
-CAUSE, RATING, NAME, FREQUENCY = "cause", "rating", "name", "frequency"
+CAUSE, RATING, NAME, FREQUENCY, DAY = "cause", "rating", "name", "frequency", "day"
 SOFT = frozenset({CAUSE, RATING, FREQUENCY})  # kinds that earn the bonus but are not required of an answer
 # (FREQUENCY: "How often had bed and breakfasts been used?" is answered by "for five care leavers")
 LABELS = {COUNT: "a count", PERCENT: "a percentage or rate", MONEY: "a sum of money", DATE: "a date",
           DURATION: "a duration", DEFINITION: "what the acronym stands for", CAUSE: "a cause", RATING: "a judgement",
-          NAME: "a name", FREQUENCY: "how often"}
+          NAME: "a name", FREQUENCY: "how often", DAY: "a day of the month"}
 NEAR_WORDS = 8  # a figure is about a thing when they stand this many words apart at most
 
 _ACRONYM_QUESTION = re.compile(r"^\s*(?i:what\s+(?:is|are|does|do)\s+(?:the\s+|an?\s+)?)([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b"
@@ -37,10 +37,14 @@ _QUESTION = (  # checked in this order: "what percentage of the budget" is a per
                          r"\b(?:the|a|an|what|which|its|their|[\w-]+'s)\s+(?:[\w-]+\s+){0,3}rates?\b", re.I)),  # "rate" the noun
     (MONEY, re.compile(r"\bhow much\b|£|\b(?:what|how big|how large)\b[^?]*\b(?:costs?|spen[dt]|spending|budgets?|"
                        r"overspen[dt]|underspen[dt])\b", re.I)),
-    (COUNT, re.compile(r"\b(?:how many|what number|number of)\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
+    # "what number(s) of", "the number of" asked for; not "Why were a small number of children ...?"
+    (COUNT, re.compile(r"\b(?:how many|what numbers?)\b|\b(?:what|which) (?:is|was|were|are) the (?:total )?numbers? of\b|"
+                       r"^\s*(?:the )?(?:total )?numbers? of\b|\bwhat (?:is|was|were|are) the (?:average|mean|median|total)\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow often\b", re.I)),
     (DURATION, re.compile(r"\bhow long\b(?! ago)|\b(?:duration|length) of\b", re.I)),
-    (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:date|day|month|year)\b|\bhow long ago\b", re.I)),
+    # "On which days ...?", "What date was it published?": a month is not an answer ("during April 2019")
+    (DAY, re.compile(r"\b(?:what|which) (?:dates?|days?)\b(?! of the week)", re.I)),
+    (DATE, re.compile(r"(?:^|[.?!]\s+)when\b|\b(?:what|which) (?:dates?|days?|months?|years?)\b|\bhow long ago\b", re.I)),
     # "How did Ofsted judge...", "What overall effectiveness judgement...", "How was the service rated?"
     (RATING, re.compile(r"\bhow (?:did|does|do|was|were|is|are|has|have)\b[^?]*\b(?:judge|judged|rate|rated|grade|graded)\b|"
                         r"\b(?:what|which)\b[^?]*\b(?:judgements?|judgments?|ratings?|grades?|gradings?)\b"
@@ -71,6 +75,8 @@ _FIGURE = {
                       r"reason|reasons|led to|leading to|since)\b", re.I),
     PERCENT: re.compile(r"\d\s?%|\d\s?per ?cent\b|\d\s+per\s+(?:1,?000|10,?000|100,?000)\b", re.I),
     MONEY: re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn)\b", re.I),
+    DAY: re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|to|-|\u2013)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTHS}\b|"
+                    rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!\d)|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"),
     DATE: re.compile(rf"\b{_MONTHS}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_YEAR}\b"),  # "May", not "may"
     # "weekly", "every six weeks", "twice a year"; a rate answers too ("How often were staff off ill?": 6.47%)
     FREQUENCY: re.compile(r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?monthly|bi-?annually|bi-?weekly)\b|"
@@ -190,13 +196,15 @@ def figure_subject(question: str, kind: str | None) -> str | None:
     return {COUNT: counted_as, PERCENT: measured, MONEY: spent_on}.get(kind, lambda _: None)(question)
 
 
-_AVERAGE = re.compile(r"\b(?:average|mean|median|ratio|per (?:head|person|child|worker|social worker|capita|\d[\d,]*)|"
-                      r"caseloads?|rate)\b", re.I)
+_AVERAGE = re.compile(r"\b(?:average|mean|median|typical|typically|ratio|per (?:head|person|child|worker|social worker|capita|"
+                      r"\d[\d,]*)|caseloads?|rate)\b", re.I)
+_MEASURES = frozenset("hours days weeks months years minutes miles kilometres metres hectares tonnes".split())
 
 
 def asks_average(question: str) -> bool:
-    """Whether a count question may be answered by a number with decimals ("the average caseload", "per 10,000")."""
-    return _AVERAGE.search(question) is not None
+    """Whether a count question may be answered by a number with decimals: an average ("the average caseload",
+    "per 10,000", "typically") or a count of a measure ("How many weeks ...": 3.5 weeks)."""
+    return _AVERAGE.search(question) is not None or (counted(question) or "").lower() in _MEASURES
 
 
 def acronym_asked(question: str) -> str | None:

@@ -27,8 +27,8 @@ _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|
 # visited in June 2021"), not a period of the figures asked about ("referrals in April 2022"): the report's own
 # date can meet it (`report_month`).
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS_RE})\s+((?:19|20)\d\d)(?=\s+(?:[\w-]+\s+){{0,2}}?(?:visit|inspection|report|letter|review)s?\b)|"
-                         rf"\b(?:published|visited|inspected|visit|inspection|returned|revisited)\s+(?:[\w'\u2019-]+\s+){{0,4}}?"
-                         rf"(?:in\s+|on\s+|during\s+)?({_MONTHS_RE})\s+((?:19|20)\d\d)\b")
+                         rf"\b(?:published|visit|inspection|(?:visited|inspected|returned|revisited|looked|reviewed)(?:\s+[\w'\u2019-]+){{0,8}}?)"
+                         rf"\s+(?:in\s+|on\s+|during\s+)?({_MONTHS_RE})\s+((?:19|20)\d\d)\b")
 # A year alone that names a report ("the 2018 focused visit", "Ofsted's 2023 front door visit", "its 2019 inspection"):
 # the report's own year, not a year its text mentions ("since Barnsley's last inspection in 2018" in a 2024 letter)
 _REPORT_YEAR = re.compile(rf"(?:\b({_MONTHS_RE})\s+)?(?<![\d/\u2013-])\b((?:19|20)\d\d)(?![\d/\u2013-])\s+(?:[\w'\u2019-]+\s+){{0,2}}?"

@@ -213,3 +213,36 @@ def test_how_often_asks_for_a_frequency_or_a_rate():
 
 def test_what_the_things_counted_have_is_part_of_the_subject():
     assert figure_subject("How many people with dementia did Wrexham support?", "count") == "people dementia"
+
+
+def test_which_days_asks_for_a_day_of_the_month():
+    assert question_type("On exactly which days in April 2019 did CIW visit?") == "day"
+    assert not has_figure("Focused activity undertaken during April 2019.", "day")
+    assert has_figure("The visit took place on 15 and 16 October 2019.", "day")
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("What numbers of new recruits did Ofsted report?", "count"),
+    ("What was the number of referrals in 2009/10?", "count"),
+    ("Why were a small number of children not getting a good enough service?", "cause"),  # no count asked
+])
+def test_a_count_is_asked_by_how_many_or_what_number_not_by_a_number_of(question, kind):
+    assert question_type(question) == kind
+
+
+def test_a_number_the_question_gives_is_no_count_that_answers_it():
+    from search.answer_scoring import Question, figure_test
+    from search.constraints import specifics
+
+    text = "How many children in care were waiting for a dental check because of COVID-19?"
+    gives = figure_test(Question(text, ("children",), {}, "count", specifics(text)))
+    assert not gives("Most children made progress during the COVID- 19 pandemic.")
+    assert gives("At the time of the visit, 23 children were waiting for a dental check.")
+    text = "How many of the 142 children looked after were with the council's own foster carers?"
+    gives = figure_test(Question(text, ("children",), {}, "count", specifics(text)))
+    assert not gives("There were 142 children looked after at March 31st 2010.")
+
+
+def test_a_count_of_a_measure_may_have_decimals():
+    assert asks_average("How many weeks did older people wait for commissioned services?")
+    assert has_figure("The average wait is currently 3.5 weeks.", "count", {"week"}, averaged=True)

@@ -121,3 +121,4 @@ def test_an_age_turned_is_no_number_the_evidence_must_repeat():
 def test_a_visit_named_by_when_it_took_place():
     assert specifics("When Ofsted visited Rutland in March 2019, how long did assessments take?").month_years == ("2019-03",)
     assert specifics("Why had nothing improved by the time Ofsted returned in April 2022?").month_years == ("2022-04",)
+    assert specifics("What did Ofsted find when it looked at its services for children in care in September 2022?").month_years == ("2022-09",)
