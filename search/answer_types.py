@@ -108,11 +108,7 @@ def counted(question: str) -> str | None:
     m = _HOW_MANY.search(question) or _AVERAGE_OF.search(question)
     if not m:
         return None
-    words = []
-    for w in m.group(1).split():
-        if w.lower() in _PHRASE_END:
-            break
-        words.append(w)
+    words = _phrase(m.group(1))
     for w in words:
         if _plural(w) and not _POSSESSIVE.search(w):
             return w
@@ -120,6 +116,16 @@ def counted(question: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
+
+
+def _phrase(words: str) -> list[str]:
+    """The words of a noun phrase up to the first that ends it ("respite care in 2009/10" -> respite, care)."""
+    out = []
+    for w in words.split():
+        if w.lower() in _PHRASE_END:
+            break
+        out.append(w)
+    return out
 
 
 def _plural(word: str) -> bool:
@@ -161,14 +167,7 @@ _SPENT_ON = re.compile(r"\b(?:spen[dt]|spending|expenditure|costs?|budgets?|inve
 def spent_on(question: str) -> str | None:
     """What a sum of money is asked of: "How much did Wrexham spend on respite care in 2009/10?" -> "respite care"."""
     m = _SPENT_ON.search(question)
-    if not m:
-        return None
-    words = []
-    for w in m.group(1).split():
-        if w.lower() in _PHRASE_END:
-            break
-        words.append(w)
-    return " ".join(words) or None
+    return (" ".join(_phrase(m.group(1))) or None) if m else None
 
 
 # "How many children were adopted ...": what happened to them is part of what is counted (a regular participle;
