@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
-from typing import Hashable, Mapping, Sequence
+from typing import Hashable, Iterable, Mapping, Sequence
 
 
 def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[float] | None = None) -> dict[Hashable, float]:
@@ -45,8 +44,8 @@ def weighted(dense: Mapping[Hashable, float], lexical: Mapping[Hashable, float],
 
 def top(fused: Mapping[Hashable, float], k: int) -> list[tuple[Hashable, float]]:
     """The k best (id, score) pairs, ties broken by id for a stable order."""
-    items = fused.items()
+    items: Iterable[tuple[Hashable, float]] = fused.items()
     if 0 < k < len(fused) // 2:  # only ids scoring at least the k-th best score are sorted (ties there all kept)
-        kth = heapq.nlargest(k, fused.values())[-1]
-        items = [kv for kv in items if kv[1] >= kth]
+        kth = sorted(fused.values(), reverse=True)[k - 1]  # C's sort of a few hundred floats beats a heap in Python
+        items = [(key, score) for key, score in items if score >= kth]
     return sorted(items, key=lambda kv: (-kv[1], str(kv[0])))[:k]

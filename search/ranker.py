@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from quarry.errors import QuarryError
-from search.features import ALL_FEATURES, with_interactions
+from search.features import ALL_FEATURES, CONFIDENCES, FEATURES, INTERACTION_OF, confidences
 
 DEFAULT_RANKER = Path(__file__).with_name("ranker.json")
 VERBATIM_BONUS = 1e3  # a passage holding the quoted phrase word for word goes before every other
@@ -30,12 +30,29 @@ class LinearRanker:
     about: dict[str, Any] = field(default_factory=dict)  # how it was fitted: command, data, splits
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """Scores of one query's candidates, from feature rows in search.features.FEATURES order."""
-        return ((with_interactions(x)[:, self._columns] - self.mean) / self.scale) @ self.weights
+        """Scores of one query's candidates, from feature rows in search.features.FEATURES order: the
+        standardised features (interactions included, see search.features.with_interactions) dot the weights,
+        computed as one product with the weights `folded` for this query's confidences."""
+        if not len(x):
+            return np.zeros(0)
+        per_confidence, offset = self.folded
+        return x @ (np.array([1.0, *confidences(x)]) @ per_confidence) - offset
 
     @cached_property
-    def _columns(self) -> list[int]:
-        return [ALL_FEATURES.index(f) for f in self.features]
+    def folded(self) -> tuple[np.ndarray, float]:
+        """The model over the FEATURES columns alone, made once: standardising is linear, ((v - mean) / scale)
+        * w = v * (w / scale) - mean * w / scale, and each interaction is a confidence of the query times a
+        column. So the score is x @ (p[0] + sum over confidences c of c * p[1 + its position]) - offset;
+        this returns (p, offset). Equal to standardising the interactions' columns up to float rounding
+        (with_interactions rounds its products to float32, this does not)."""
+        per_confidence = np.zeros((1 + len(CONFIDENCES), len(FEATURES)))
+        offset = 0.0
+        for name, mean, scale, weight in zip(self.features, self.mean, self.scale, self.weights):
+            confidence, column = INTERACTION_OF.get(name, (None, name))
+            at = 0 if confidence is None else 1 + CONFIDENCES.index(confidence)
+            per_confidence[at, FEATURES.index(column)] += weight / scale
+            offset += mean * weight / scale
+        return per_confidence, float(offset)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "linear", "features": list(self.features), "mean": self.mean.round(6).tolist(),

@@ -109,3 +109,70 @@ def test_holders_name_each_text_once_and_never_across_a_boundary():
     assert hay.holders("zebra") == [] and Haystack([]).holders("x") == []
     # overlapping pairs are each found: "of the", "the care" and "care of" all stand in text 0
     assert pairs_found(("of the", "the care", "care of"), hay).tolist() == [3.0, 0.0, 1.0, 1.0]
+
+
+def test_a_phrase_pattern_finds_a_phrase_exactly_where_its_words_stand_in_the_text():
+    from search.features import phrase_pattern
+
+    phrase = words("Foster carers, in Cardiff")
+    for text, expected in [
+        ("the foster carers in cardiff were", True),
+        ("foster carers,\nin (cardiff)", True),  # any run of non-word characters is one space in words()
+        ("the fosterfoster carers in cardiffshire", True),  # the first word may end a word, the last begin one
+        ("foster carersx in cardiff", False),  # a middle word stands whole
+        ("foster carers_in cardiff", False),  # "_" is a word character
+        ("foster carers cardiff", False),
+    ]:
+        assert (phrase in words(text)) is expected, text
+        assert (phrase_pattern(phrase).search(text) is not None) is expected, text
+
+
+def test_coverage_adds_the_held_terms_idf_in_float32():
+    from search.features import coverage
+
+    held = np.array([[1, 0, 1], [1, 1, 0]], dtype=np.float32)
+    assert coverage((1.0, 3.0), held).tolist() == pytest.approx([1.0, 0.75, 0.25])
+    assert coverage((1.0, 3.0), held).dtype == np.float32
+    assert coverage((), np.zeros((0, 2), dtype=np.float32)).tolist() == [0.0, 0.0]
+
+
+def test_interactions_are_a_confidence_of_the_query_times_a_column():
+    from search.features import ALL_FEATURES, confidences, with_interactions
+
+    x = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    x[:, FEATURES.index("bm25_rr")] = [0.5, 1.0, 0.0]  # BM25's first passage need not be the first row
+    x[:, FEATURES.index("bm25_norm")] = [0.5, 1.0, 0.0]
+    x[:, FEATURES.index("coverage")] = [0.2, 0.6, 1.0]
+    x[:, FEATURES.index("dense_cos")] = [0.3, 0.1, 0.7]
+    x[:, FEATURES.index("long_x_bm25")] = 0.25 * x[:, FEATURES.index("bm25_norm")]
+    assert confidences(x) == pytest.approx((0.6, 0.7, 0.25))
+    full = with_interactions(x)
+    assert full[:, ALL_FEATURES.index("bm25_conf_x_bm25")].tolist() == pytest.approx([0.3, 0.6, 0.0])
+    assert full[:, ALL_FEATURES.index("dense_conf_x_bm25")].tolist() == pytest.approx([0.35, 0.7, 0.0])
+    assert full[:, ALL_FEATURES.index("long_x_coverage")].tolist() == pytest.approx([0.05, 0.15, 0.25])
+
+
+def test_the_folded_ranker_scores_as_standardising_every_column_would():
+    from search.features import ALL_FEATURES, with_interactions
+
+    rng = np.random.default_rng(0)
+    n = len(ALL_FEATURES)
+    ranker = LinearRanker(ALL_FEATURES, rng.normal(size=n), rng.uniform(0.5, 2, size=n), rng.normal(size=n))
+    x = rng.uniform(size=(6, len(FEATURES))).astype(np.float32)
+    x[0, FEATURES.index("bm25_rr")] = 1.0
+    standardised = ((with_interactions(x) - ranker.mean) / ranker.scale) @ ranker.weights
+    assert ranker.score(x).tolist() == pytest.approx(standardised.tolist(), rel=1e-5)
+    assert ranker.score(x[:0]).shape == (0,)
+
+
+def test_holding_is_contains_for_several_terms(hash_index):
+    from search import open_index
+
+    searcher = open_index(hash_index.index, hash_index)
+    rows = [len(searcher.chunks) - 1, 5, 0, 5] + list(range(1, len(searcher.chunks), 7))[:100]
+    terms = ("children", "nosuchterm", "care", "wrexham")
+    held = searcher.holding(terms, rows)
+    assert held.shape == (4, len(rows)) and held.dtype == np.float32
+    for term, got in zip(terms, held):
+        assert got.tolist() == searcher.contains(term, rows).tolist()
+    assert searcher.holding((), rows).shape == (0, len(rows))
