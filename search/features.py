@@ -17,6 +17,7 @@ from operator import add, itemgetter
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
+from ahocorasick_rs import AhoCorasick
 
 from search.backends.base import Ranked
 
@@ -273,12 +274,25 @@ def heading_shares(terms: Sequence[str], headings: Sequence[str]) -> list[float]
 
 
 def pairs_found(pairs: Sequence[str], texts: Haystack) -> np.ndarray:
-    """How many of `pairs` each text contains (each pair counted once per text)."""
-    found = [0] * len(texts)
-    for pair in pairs:
-        for i in texts.holders(pair):
-            found[i] += 1
-    return np.asarray(found, dtype=np.float32)
+    """How many of `pairs` each text contains (each pair counted once per text): every occurrence of every pair,
+    overlapping ones too ("of the" and "the care" in "of the care"), found in one Aho-Corasick pass over the joined
+    texts (one search per pair cost ~45 us over a query's ~95 KB of candidates, ~0.75 ms for 16 pairs)."""
+    found = np.zeros(len(texts), dtype=np.float32)
+    if not pairs or not len(texts):
+        return found
+    matches = _automaton(tuple(pairs)).find_matches_as_indexes(texts.joined, overlapping=True)
+    if not matches:
+        return found
+    at = np.array(matches, dtype=np.int64)  # (pair, start, end), in characters
+    text = np.searchsorted(np.asarray(texts.starts), at[:, 1], side="right") - 1
+    held = np.unique(text * len(pairs) + at[:, 0])  # each (text, pair) once
+    return np.bincount(held // len(pairs), minlength=len(texts)).astype(np.float32)
+
+
+@lru_cache(maxsize=256)
+def _automaton(pairs: tuple[str, ...]) -> AhoCorasick:
+    """The matcher of a query's word pairs (made once per query; a rerun with other filters finds it again)."""
+    return AhoCorasick(list(pairs))
 
 
 def confidences(x: np.ndarray) -> tuple[float, float, float]:
