@@ -41,7 +41,7 @@ from search.answer_candidates import Candidate, collapse
 from search.answer_choice import choose
 from search.answer_scoring import analyse, score_candidates
 from search.answer_summary import SUMMARY_SENTENCES, Summary, summarise, with_best
-from search.answer_topic import Coverage, KeyTerm, join_words, topic_coverage, uncovered, unsaid
+from search.answer_topic import Coverage, KeyTerm, join_words, not_said, topic_coverage, uncovered, unsaid
 from search.answer_types import MONEY, NAME, figure_subject, role_asked
 from search.rerank import load_reranker, rerank
 from search.summary_request import summary_request, topic_head
@@ -91,8 +91,7 @@ def ask(searcher: "Searcher", question: str, k: int | None = None,
                                            s.answer_sentences if sentences is None else sentences, checks)
             # only when its quotes say what the topic's passages missed ("private" of "private fostering")
             evidence = _evidence_texts(quoted)
-            if not ordinary.abstained and not unsaid(uncovered(found.coverage.missing, evidence, searcher,
-                                                               found.coverage.neighbours), evidence, searcher):
+            if not ordinary.abstained and not not_said(found.coverage.missing, evidence, searcher, found.coverage.neighbours):
                 return replace(ordinary, interpreted={**ordinary.interpreted, "summary": "its passages miss the topic"})
         return _summary(searcher, question, found, checks)
     sentences = s.answer_sentences if sentences is None else sentences
@@ -130,7 +129,7 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
     if role:  # a name beside the board is not who chaired it: the quoted sentence must say the role it is asked for
         of = [KeyTerm(t, role) for t in terms(role)]  # a key term or not ("chaired" is verb-like)
         quoted = [c.quote for c in chosen]
-        if of and unsaid(uncovered(of, quoted, searcher, topic.neighbours), quoted, searcher):
+        if not_said(of, quoted, searcher, topic.neighbours):
             interpreted["missing_terms"] = [k.word for k in of]
             return _abstain(question, hits, interpreted, f"the sentence naming someone does not say {role}"), []
     evidence = _evidence_texts(chosen)
@@ -140,7 +139,7 @@ def _extractive(searcher: "Searcher", question: str, k: int, filters: Mapping[st
         of = [k for k in keys if k.term in set(terms(subject))]
         if q.kind == MONEY:  # a sum stands in its own sentence with what it is of ("we spent £58.61 million on ...")
             quoted = [c.quote for c in chosen]
-            away = unsaid(uncovered(of, quoted, searcher, topic.neighbours), quoted, searcher)
+            away = not_said(of, quoted, searcher, topic.neighbours)
         else:
             away = unsaid([k for k in of if k in not_quoted], evidence, searcher)
         if away and 2 * len(away) >= len(of):  # half the words naming it are not in the evidence
@@ -198,7 +197,7 @@ def _off_topic(searcher: "Searcher", found: Summary) -> list:
     # the topic's head unsaid is another topic whatever its share: "kinship care allowances" quoted on kinship care
     head = topic_head(found.interpreted.get("topic", ""))
     head_keys = [KeyTerm(t, head) for t in terms(head) if t not in named] if head else []  # key terms or not ("pay")
-    return unsaid(uncovered(head_keys, evidence, searcher, topic.neighbours), evidence, searcher) if head_keys else []
+    return not_said(head_keys, evidence, searcher, topic.neighbours)
 
 
 def with_lexical_extras(hits: list[Hit], lexical: list[Hit]) -> list[Hit]:

@@ -215,6 +215,13 @@ def _closest(keys: Sequence[KeyTerm], words: Sequence[str], searcher: "Searcher"
     return [(vocab[b], float(row[b])) for b, row in zip(best, sims)]
 
 
+def not_said(keys: Sequence[KeyTerm], texts: Sequence[str], searcher: "Searcher", neighbours: Mapping[str, str]) -> list[KeyTerm]:
+    """The key terms `texts` neither cover (`uncovered`: stem, glossary, the passages' neighbour word) nor hold
+    a neighbour word of their own for (`unsaid`)."""
+    missing = uncovered(keys, texts, searcher, neighbours)
+    return unsaid(missing, texts, searcher) if missing else []
+
+
 def uncovered(keys: Sequence[KeyTerm], texts: Iterable[str], searcher: "Searcher", neighbours: Mapping[str, str]) -> list[KeyTerm]:
     """The key terms none of `texts` covers (by stem, glossary, or the neighbour word found for it)."""
     links = glossary_links_of(searcher)
