@@ -30,6 +30,9 @@ _AVERAGE_OF = re.compile(r"\bwhat (?:is|was|were|are) the (?:average|mean|median
 _PHRASE_END = frozenset("did do does were was are is have has had will would can could should of in on at for to by "
                         "with from per that who which were there".split())
 _IRREGULAR_PLURALS = frozenset("children people staff men women".split())
+# what someone is asked to have done by "Who chaired ...?": the verb its answer must say (`role_asked`)
+_NAME_VERBS = (r"chaired|chairs|led|leads|headed|heads|ran|runs|signed|wrote|inspected|conducted|managed|manages|oversaw|"
+               r"oversees|commissioned|commissions|funded|funds|appointed|founded|set up")
 _PEOPLE = r"(?:inspectors?|officers?|members?|managers?|directors?|chairs?|chairmen|chairman|chairpersons?|councillors?|ministers?|leaders?)"
 _WHICH_PEOPLE = rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?(?P<people>{_PEOPLE})\s+(?:was|were|is|are|did|has|have|had|[a-z]+ed)\b"
 _QUESTION = (  # checked in this order: "what percentage of the budget" is a percentage question
@@ -52,9 +55,7 @@ _QUESTION = (  # checked in this order: "what percentage of the budget" is a per
     # "Who chaired the board?", "Who was the director?", "Who is commissioned to ...?": a person or a body, by name
     # ("Who do I contact?", "Who can apply?" ask for a kind of person or office, and are not this)
     # "What was the name of the chief executive ...?", "Which CIW inspectors carried out ...?" too
-    (NAME, re.compile(r"^\s*(?:who|whom)\s+(?:was|is|were|are|has been|had been|chaired|chairs|led|leads|headed|heads|"
-                      r"ran|runs|signed|wrote|inspected|conducted|managed|manages|oversaw|oversees|commissioned|"
-                      r"commissions|funded|funds|appointed|founded|set up)\b|"
+    (NAME, re.compile(rf"^\s*(?:who|whom)\s+(?:was|is|were|are|has been|had been|{_NAME_VERBS})\b|"
                       r"^\s*what\s+(?:is|was|were|are)\s+the\s+names?\s+of\b|" + _WHICH_PEOPLE, re.I)),
     (CAUSE, re.compile(r"^\s*why\b|\bwhat (?:caused|causes|made|makes|led to|leads to|was the reason|is the reason|were the reasons)\b", re.I)),
 )
@@ -255,9 +256,8 @@ def names_someone(sentence: str, asked: frozenset[str] | set[str]) -> bool:
     return False
 
 
-_ROLE = re.compile(r"^\s*(?:who|whom)\s+(?:(?P<verb>chaired|chairs|led|leads|headed|heads|ran|runs|signed|wrote|inspected|"
-                   r"conducted|managed|manages|oversaw|oversees|commissioned|commissions|funded|funds|appointed|founded|"
-                   r"set up)|(?:was|is|were|are|has been|had been)\s+(?P<rest>.*))", re.I | re.S)
+_ROLE = re.compile(rf"^\s*(?:who|whom)\s+(?:(?P<verb>{_NAME_VERBS})|(?:was|is|were|are|has been|had been)\s+(?P<rest>.*))",
+                   re.I | re.S)
 _NAME_OF = re.compile(r"^\s*what\s+(?:is|was|were|are)\s+the\s+names?\s+of\s+(?P<verb>)(?P<rest>.*)", re.I | re.S)
 _ROLE_STOP = frozenset("the a an its their his her our your this that these those".split())
 _ROLE_END = frozenset("of for in at to on with from by during when who which that and or".split())
